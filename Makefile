@@ -1,0 +1,32 @@
+# Two commands on a fresh machine (Python 3.11, Java 17, Maven): `make demo`, `make test`.
+# Both create the virtual environment on first use; the Kafka jars are fetched by the
+# engine itself the first time a broker starts.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test test-fast bench bench-smoke clean
+
+$(BIN)/grid-dispatch: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+demo: $(BIN)/grid-dispatch
+	$(BIN)/grid-dispatch demo
+
+test: $(BIN)/grid-dispatch
+	$(BIN)/python -m pytest -q
+
+test-fast: $(BIN)/grid-dispatch
+	$(BIN)/python -m pytest -q -m "not kafka"
+
+bench: $(BIN)/grid-dispatch
+	$(BIN)/python -m benchmarks
+
+bench-smoke: $(BIN)/grid-dispatch
+	$(BIN)/python -m benchmarks --smoke
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,0 +1,110 @@
+"""The ingress contract: `IncidentReported`, as the smart-city platform publishes it.
+
+Validated once, at the edge. A message that does not meet the contract becomes an
+`InvalidReport` naming each field, value and problem, so the dead letter can say exactly
+what was wrong. Unknown extra fields are kept, not rejected.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from pydantic import (AwareDatetime, BaseModel, ConfigDict, Field, ValidationError,
+                      model_validator)
+
+CATEGORY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+
+
+class Source(str, Enum):
+    GRID_WORKER = "grid_worker"
+    HOTLINE = "hotline"
+    APP = "app"
+    SENSOR = "sensor"
+    VIDEO = "video"
+
+
+class Priority(str, Enum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Location(BaseModel):
+    """Where it happened: at least one of QR code, address, coordinates or grid."""
+    model_config = ConfigDict(extra="allow")
+
+    qr_code: str | None = Field(None, min_length=1, max_length=256)
+    address_id: str | None = Field(None, min_length=1, max_length=128)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    grid_id: str | None = Field(None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _some_place_given(self) -> "Location":
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        if not (self.qr_code or self.address_id or self.grid_id or self.lat is not None):
+            raise ValueError("needs at least one of qr_code, address_id, lat+lon, grid_id")
+        return self
+
+
+class Reporter(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str | None = None
+    name: str | None = None
+    phone: str | None = None
+
+
+class IncidentReported(BaseModel):
+    """One report of an incident. `(source, report_id)` identifies it: a repeat is a no-op."""
+    model_config = ConfigDict(extra="allow", title="IncidentReported")
+
+    report_id: str = Field(min_length=1, max_length=128)
+    source: Source
+    category: str = Field(min_length=1, max_length=128, pattern=CATEGORY_PATTERN,
+                          description="hierarchical code, segments separated by '.'")
+    reported_at: AwareDatetime = Field(description="RFC 3339 with offset")
+    location: Location
+    description: str = Field(max_length=10_000)
+    priority: Priority = Priority.NORMAL
+    reporter: Reporter | None = None
+    attachments: list[str] = Field(default_factory=list, max_length=50)
+
+
+class InvalidReport(ValueError):
+    """A message that is not a valid `IncidentReported`; `reason` says why, field by field."""
+
+    def __init__(self, reason: str, errors: list[dict[str, Any]]):
+        super().__init__(reason)
+        self.reason = reason
+        self.errors = errors
+
+
+def decode_report(raw: bytes) -> IncidentReported:
+    try:
+        return IncidentReported.model_validate_json(raw)
+    except ValidationError as error:
+        problems = [_describe(item) for item in error.errors(include_url=False)]
+        reason = "; ".join(f"{p['field']}: {p['message']}" + (
+            f" (value: {p['value']!r})" if "value" in p else "") for p in problems)
+        raise InvalidReport(f"invalid IncidentReported: {reason}", problems) from None
+
+
+def _describe(item: dict[str, Any]) -> dict[str, Any]:
+    field = ".".join(str(part) for part in item.get("loc", ())) or "(message)"
+    problem: dict[str, Any] = {"field": field, "type": item["type"], "message": item["msg"]}
+    if item["type"] not in ("missing", "json_invalid") and "input" in item:
+        value = item["input"]
+        problem["value"] = value if isinstance(value, (str, int, float, bool, type(None))) \
+            else repr(value)[:200]
+    return problem
+
+
+def extra_fields(report: IncidentReported) -> dict[str, Any]:
+    return dict(report.model_extra or {})
+
+
+def reported_at_iso(value: datetime) -> str:
+    return value.isoformat()

@@ -1,0 +1,23 @@
+"""The outbound contract: how a stored domain event looks on `incidents.events`.
+
+Every published event carries incident id, per-incident version (gap-free), type and
+occurred-at, plus the event's own fields (routing decisions name their policy version
+and rule id). Department systems and the projections read only this shape.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+_ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
+
+
+def published_event(domain_event: Any) -> dict[str, Any]:
+    body = {key: value for key, value in domain_event.__dict__.items()
+            if key not in _ENVELOPE}
+    return {
+        "incident_id": str(domain_event.originator_id),
+        "version": domain_event.originator_version,
+        "type": type(domain_event).__name__,
+        "occurred_at": domain_event.timestamp.isoformat(),
+        **body,
+    }

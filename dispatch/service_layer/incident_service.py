@@ -1,0 +1,53 @@
+"""The application over the event store: incidents in, events and tracking out, atomically."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import Notification, ProcessRecorder, Tracking
+
+from dispatch.domain.incident import Incident
+
+
+class IncidentService(Application[UUID]):
+    """Records incidents together with the input position that produced them.
+
+    The store is a process recorder: events and a tracking row are written in one
+    transaction, so a redelivered input is recognised by its position and skipped.
+    """
+
+    name = "GridDispatch"
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        assert isinstance(self.recorder, ProcessRecorder)
+        return self.recorder
+
+    def tracked_position(self, stream: str) -> int | None:
+        """The highest position recorded for an input stream (e.g. `topic:partition`)."""
+        return self.process_recorder.max_tracking_id(stream)
+
+    def existing(self, incident_ids: Iterable[UUID]) -> set[UUID]:
+        return {incident_id for incident_id in incident_ids
+                if self.recorder.select_events(incident_id, limit=1)}
+
+    def record(self, incidents: Sequence[Incident], tracking: Tracking) -> int:
+        """Store the incidents' pending events and the tracking row in one transaction."""
+        processing = ProcessingEvent[UUID](tracking)
+        processing.collect_events(*incidents)
+        self._record(processing)
+        return len(processing.events)
+
+    def get_incident(self, incident_id: UUID) -> Incident:
+        return self.repository.get(incident_id)
+
+    def notifications_after(self, position: int, limit: int) -> Sequence[Notification]:
+        return self.recorder.select_notifications(position, limit, inclusive_of_start=False)
+
+    def domain_event(self, notification: Notification) -> Any:
+        return self.mapper.to_domain_event(notification)

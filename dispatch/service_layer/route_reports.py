@@ -1,0 +1,127 @@
+"""The route step of the stream: a batch of raw `incidents.reported` messages in, incidents out.
+
+Three steps, so that the caller can publish dead letters between them and lose nothing:
+`prepare` drops positions already recorded and decodes the rest (bad ones become dead
+letters); the caller sends the dead letters; `record` creates, routes and stores the
+incidents with one tracking row per partition, in one transaction per partition.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from dispatch.contracts import IncidentReported, InvalidReport, decode_report
+from dispatch.domain.incident import Incident, incident_id_for
+from dispatch.domain.routing import RoutingDecision
+from dispatch.service_layer.incident_service import IncidentService
+
+Router = Callable[[str], RoutingDecision]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+    @property
+    def stream(self) -> str:
+        return f"{self.topic}:{self.partition}"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    message: InboundMessage
+    reason: str
+    errors: list[dict[str, Any]]
+
+
+@dataclass
+class PartitionBatch:
+    stream: str
+    last_offset: int
+    reports: list[IncidentReported] = field(default_factory=list)
+
+
+@dataclass
+class PreparedBatch:
+    partitions: list[PartitionBatch]
+    dead_letters: list[DeadLetter]
+    redelivered: int
+
+
+@dataclass(frozen=True)
+class RouteOutcome:
+    recorded: list[UUID]
+    duplicates: int
+
+
+class RouteReports:
+    def __init__(self, service: IncidentService, router: Router):
+        self.service = service
+        self.router = router
+
+    def prepare(self, messages: Sequence[InboundMessage]) -> PreparedBatch:
+        by_stream: dict[str, list[InboundMessage]] = {}
+        for message in messages:
+            by_stream.setdefault(message.stream, []).append(message)
+        partitions, dead_letters, redelivered = [], [], 0
+        for stream, batch in by_stream.items():
+            # Tracking stores offset + 1, so offset 0 is a valid, positive position.
+            done = self.service.tracked_position(stream) or 0
+            fresh = [m for m in batch if m.offset + 1 > done]
+            redelivered += len(batch) - len(fresh)
+            if not fresh:
+                continue
+            partition = PartitionBatch(stream, max(m.offset for m in fresh))
+            for message in fresh:
+                try:
+                    partition.reports.append(decode_report(message.value))
+                except InvalidReport as invalid:
+                    dead_letters.append(DeadLetter(message, invalid.reason, invalid.errors))
+            partitions.append(partition)
+        return PreparedBatch(partitions, dead_letters, redelivered)
+
+    def record(self, prepared: PreparedBatch) -> RouteOutcome:
+        recorded: list[UUID] = []
+        duplicates = 0
+        for partition in prepared.partitions:
+            tracking = Tracking(partition.stream, partition.last_offset + 1)
+            try:
+                incidents, repeats = self._new_incidents(partition.reports)
+                self.service.record(incidents, tracking)
+            except IntegrityError:
+                # Another worker stored one of these reports meanwhile: look again, once.
+                incidents, repeats = self._new_incidents(partition.reports)
+                self.service.record(incidents, tracking)
+            recorded.extend(incident.id for incident in incidents)
+            duplicates += repeats
+        return RouteOutcome(recorded, duplicates)
+
+    def _new_incidents(self, reports: list[IncidentReported]) -> tuple[list[Incident], int]:
+        wanted: dict[UUID, IncidentReported] = {}
+        for report in reports:
+            wanted.setdefault(incident_id_for(report.source.value, report.report_id), report)
+        known = self.service.existing(wanted)
+        incidents = [self._incident(report) for incident_id, report in wanted.items()
+                     if incident_id not in known]
+        return incidents, len(reports) - len(incidents)
+
+    def _incident(self, report: IncidentReported) -> Incident:
+        incident = Incident(
+            source=report.source.value, report_id=report.report_id, category=report.category,
+            reported_at=report.reported_at,
+            location=report.location.model_dump(mode="json", exclude_none=True),
+            description=report.description, priority=report.priority.value,
+            reporter=report.reporter.model_dump(mode="json", exclude_none=True)
+            if report.reporter else None,
+            attachments=list(report.attachments), extra=dict(report.model_extra or {}),
+        )
+        incident.dispatch(self.router(report.category))
+        return incident

@@ -1,0 +1,60 @@
+"""The composition root: settings in, wired parts out. Nothing else builds them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dispatch.service_layer.incident_service import IncidentService
+from dispatch.service_layer.route_reports import RouteReports
+from infra.broker import LocalBroker
+from infra.settings import Settings
+from infra.store import sqlite_service
+from infra.topics import ensure_topics_sync
+from infra.view_store import OpenIncidentsStore
+from policies.category_table import DEFAULT_POLICY, CategoryTable
+
+
+def local_broker(settings: Settings) -> LocalBroker:
+    return LocalBroker(settings.broker_dir, settings.cache_dir)
+
+
+def resolve_bootstrap(settings: Settings, *, start: bool = True) -> str:
+    """The cluster to use: KAFKA_BOOTSTRAP_SERVERS if set, else our own local broker."""
+    if settings.bootstrap_servers:
+        return settings.bootstrap_servers
+    broker = local_broker(settings)
+    if start:
+        return broker.start()
+    status = broker.status()
+    if not status.running:
+        raise SystemExit("no broker: run `grid-dispatch broker start` or set KAFKA_BOOTSTRAP_SERVERS")
+    return status.bootstrap  # type: ignore[return-value]
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    service: IncidentService
+    policy: CategoryTable
+    route_reports: RouteReports
+    views: OpenIncidentsStore
+
+
+def build_engine(settings: Settings) -> Engine:
+    service = sqlite_service(settings.store)
+    policy = CategoryTable.load(settings.policy_path or DEFAULT_POLICY)
+    return Engine(settings, service, policy, RouteReports(service, policy.route),
+                  OpenIncidentsStore(settings.views))
+
+
+def run_worker(settings: Settings, loglevel: str = "warning") -> None:
+    from faust import Worker
+
+    from infra.worker import create_worker_app
+
+    bootstrap = resolve_bootstrap(settings)
+    ensure_topics_sync(bootstrap, settings.topics)
+    engine = build_engine(settings)
+    app = create_worker_app(settings, bootstrap, engine.route_reports, engine.views)
+    print(f"grid-dispatch worker: broker {bootstrap}, store {settings.store}, "
+          f"policy {engine.policy.version}", flush=True)
+    Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

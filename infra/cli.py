@@ -1,0 +1,151 @@
+"""The `grid-dispatch` command line."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+from infra.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    return args.run(args, Settings.from_env()) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grid-dispatch",
+        description="Event-sourced incident dispatch for city grid governance.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    broker = commands.add_parser("broker", help="the local single-node Kafka broker")
+    actions = broker.add_subparsers(title="actions", metavar="ACTION", required=True)
+    for name, run, text in [("start", _broker_start, "start it (idempotent); print the bootstrap address"),
+                            ("stop", _broker_stop, "stop it"),
+                            ("status", _broker_status, "say whether it runs, and where")]:
+        actions.add_parser(name, help=text, description=text).set_defaults(run=run)
+
+    topics = commands.add_parser("topics", help="create the contract topics (idempotent)")
+    topics.set_defaults(run=_topics)
+
+    worker = commands.add_parser("worker", help="run the stream worker (route, relay, project)")
+    worker.add_argument("--loglevel", default="warning", help="Faust log level (default: warning)")
+    worker.set_defaults(run=_worker)
+
+    simulate = commands.add_parser("simulate", help="publish simulated incident reports")
+    simulate.add_argument("--count", type=int, default=3000, help="reports to publish (3000)")
+    simulate.add_argument("--rate", type=float, default=0.0, help="reports per second (0: as fast as possible)")
+    simulate.add_argument("--run-id", default=None, help="prefix of the report ids (default: time-based)")
+    simulate.set_defaults(run=_simulate)
+
+    demo = commands.add_parser("demo", help="broker + worker + simulated city, end to end")
+    demo.add_argument("--count", type=int, default=3000, help="reports to publish (3000)")
+    demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for dispatch")
+    demo.add_argument("--serve", action="store_true", help="keep the worker running afterwards")
+    demo.set_defaults(run=_demo)
+
+    report = commands.add_parser("report", help="print open incidents per department")
+    report.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    report.set_defaults(run=_report)
+
+    rebuild = commands.add_parser("rebuild", help="rebuild the views by replaying the event store")
+    rebuild.set_defaults(run=_rebuild)
+    return parser
+
+
+def _broker_start(args, settings: Settings) -> int:
+    from infra.bootstrap import resolve_bootstrap
+    print(resolve_bootstrap(settings, start=True))
+    return 0
+
+
+def _broker_stop(args, settings: Settings) -> int:
+    from infra.bootstrap import local_broker
+    if settings.bootstrap_servers:
+        print("KAFKA_BOOTSTRAP_SERVERS is set: that cluster is not ours to stop", file=sys.stderr)
+        return 1
+    print("stopped" if local_broker(settings).stop() else "not running")
+    return 0
+
+
+def _broker_status(args, settings: Settings) -> int:
+    from infra.bootstrap import local_broker
+    from infra.kafka_probe import metadata_answers
+    if settings.bootstrap_servers:
+        answers = metadata_answers(settings.bootstrap_servers)
+        print(f"external cluster {settings.bootstrap_servers}: {'answering' if answers else 'not answering'}")
+        return 0 if answers else 1
+    status = local_broker(settings).status()
+    if status.running:
+        print(f"running: {status.bootstrap} (pid {status.pid}, state {status.state_dir})")
+        return 0
+    print(f"not running (state {status.state_dir})")
+    return 3
+
+
+def _topics(args, settings: Settings) -> int:
+    from infra.bootstrap import resolve_bootstrap
+    from infra.topics import ensure_topics_sync
+    created = ensure_topics_sync(resolve_bootstrap(settings), settings.topics)
+    print("created: " + (", ".join(created) if created else "none (all present)"))
+    return 0
+
+
+def _worker(args, settings: Settings) -> int:
+    from infra.bootstrap import run_worker
+    run_worker(settings, loglevel=args.loglevel)
+    return 0
+
+
+def _simulate(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from infra.bootstrap import resolve_bootstrap
+    from infra.simulated_city import publish_reports, simulated_reports
+    from infra.topics import ensure_topics_sync
+    bootstrap = resolve_bootstrap(settings)
+    ensure_topics_sync(bootstrap, settings.topics)
+    run_id = args.run_id or time.strftime("sim-%Y%m%d-%H%M%S")
+    reports = list(simulated_reports(args.count, run_id))
+    with tqdm(total=args.count, desc="publishing reports", unit="report") as bar:
+        seconds = asyncio.run(publish_reports(bootstrap, settings.topics.reported, reports,
+                                              rate=args.rate, progress=bar.update))
+    print(f"published {args.count} reports to {settings.topics.reported} in {seconds:.2f}s "
+          f"(run id {run_id})")
+    return 0
+
+
+def _demo(args, settings: Settings) -> int:
+    from infra.demo import run_demo
+    return run_demo(settings, args.count, args.serve, args.timeout)
+
+
+def _report(args, settings: Settings) -> int:
+    from infra.report_table import render_counts
+    from infra.view_store import OpenIncidentsStore
+    from policies.category_table import DEFAULT_POLICY, CategoryTable
+    if not settings.views.exists():
+        print(f"no views yet at {settings.views}: run a worker or `grid-dispatch rebuild`",
+              file=sys.stderr)
+        return 1
+    policy = CategoryTable.load(settings.policy_path or DEFAULT_POLICY)
+    view = OpenIncidentsStore(settings.views).load()
+    print(render_counts(view.counts(), policy.departments, args.format))
+    return 0
+
+
+def _rebuild(args, settings: Settings) -> int:
+    from infra.rebuild import rebuild_views
+    count = rebuild_views(settings)
+    print(f"replayed {count} events into {settings.views}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The relay: every stored event reaches `incidents.events`, in per-incident order.
+
+It tails the store's notification log from a tracked position, publishes with an
+idempotent producer keyed by incident id, and moves the position only after the broker
+acknowledged the whole batch. After a crash it may publish a batch again; consumers drop
+repeats by (incident id, version).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import orjson
+from aiokafka import AIOKafkaProducer
+from eventsourcing.persistence import Tracking
+
+from dispatch.published import published_event
+from dispatch.service_layer.incident_service import IncidentService
+
+log = logging.getLogger(__name__)
+
+
+class Relay:
+    def __init__(self, service: IncidentService, producer: AIOKafkaProducer, topic: str,
+                 batch_size: int = 1000):
+        self.service = service
+        self.producer = producer
+        self.topic = topic
+        self.batch_size = batch_size
+        self.position_name = f"relay:{topic}"
+        self.wakeup = asyncio.Event()
+        self._position: int | None = None
+        self.published = 0
+
+    async def run(self, idle_wait: float = 0.2) -> None:
+        while True:
+            sent = await self.publish_batch()
+            if sent == 0:
+                self.wakeup.clear()
+                try:
+                    await asyncio.wait_for(self.wakeup.wait(), idle_wait)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def publish_batch(self) -> int:
+        if self._position is None:
+            self._position = await asyncio.to_thread(
+                self.service.tracked_position, self.position_name) or 0
+        records, last_id = await asyncio.to_thread(self._read, self._position)
+        if not records:
+            return 0
+        deliveries = [await self.producer.send(self.topic, value, key=key) for key, value in records]
+        await asyncio.gather(*deliveries)
+        await asyncio.to_thread(self.service.process_recorder.insert_tracking,
+                                Tracking(self.position_name, last_id))
+        self._position = last_id
+        self.published += len(records)
+        return len(records)
+
+    def _read(self, position: int) -> tuple[list[tuple[bytes, bytes]], int]:
+        notifications = self.service.notifications_after(position, self.batch_size)
+        records = []
+        for notification in notifications:
+            event = published_event(self.service.domain_event(notification))
+            records.append((event["incident_id"].encode(), orjson.dumps(event)))
+        return records, (notifications[-1].id if notifications else position)

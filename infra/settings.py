@@ -1,0 +1,75 @@
+"""Settings from the environment, with defaults that make a fresh clone work as it is."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The four contract topics; a prefix isolates tenants or test runs on one cluster."""
+    prefix: str = ""
+
+    @property
+    def reported(self) -> str:
+        return f"{self.prefix}incidents.reported"
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}incidents.events"
+
+    @property
+    def commands(self) -> str:
+        return f"{self.prefix}incidents.commands"
+
+    @property
+    def deadletter(self) -> str:
+        return f"{self.prefix}incidents.deadletter"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    bootstrap_servers: str | None = None
+    store_path: Path | None = None
+    views_path: Path | None = None
+    policy_path: Path | None = None
+    app_id: str = "grid-dispatch"
+    topics: Topics = field(default_factory=Topics)
+    cache_dir: Path = PROJECT_ROOT / ".cache"
+    batch_size: int = 1000
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        home = Path(env.get("GRID_DISPATCH_HOME", PROJECT_ROOT / "var")).resolve()
+
+        def path(name: str) -> Path | None:
+            return Path(env[name]).resolve() if env.get(name) else None
+
+        return cls(
+            home=home,
+            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            store_path=path("GRID_DISPATCH_STORE"),
+            views_path=path("GRID_DISPATCH_VIEWS"),
+            policy_path=path("GRID_DISPATCH_POLICY"),
+            app_id=env.get("GRID_DISPATCH_APP_ID", "grid-dispatch"),
+            topics=Topics(env.get("GRID_DISPATCH_TOPIC_PREFIX", "")),
+            cache_dir=path("GRID_DISPATCH_CACHE") or PROJECT_ROOT / ".cache",
+            batch_size=int(env.get("GRID_DISPATCH_BATCH_SIZE", "1000")),
+        )
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.home / "broker"
+
+    @property
+    def store(self) -> Path:
+        return self.store_path or self.home / "store.sqlite"
+
+    @property
+    def views(self) -> Path:
+        return self.views_path or self.home / "views.sqlite"

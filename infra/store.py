@@ -1,0 +1,19 @@
+"""Event-store configuration: which eventsourcing persistence module, and where."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from dispatch.service_layer.incident_service import IncidentService
+
+
+def sqlite_service(path: Path) -> IncidentService:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return IncidentService(env={
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "30",
+    })
+
+
+def memory_service() -> IncidentService:
+    return IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})

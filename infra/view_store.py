@@ -1,0 +1,67 @@
+"""SQLite persistence for the open-incidents view: rows saved as they change."""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from projections.open_incidents import IncidentRow, OpenIncidentsByDepartment
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS open_incidents (
+    incident_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    holder TEXT NOT NULL,
+    is_open INTEGER NOT NULL
+)
+"""
+
+
+class OpenIncidentsStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self.path, timeout=30)
+        try:
+            with connection:  # one transaction: commit on success, roll back on error
+                yield connection
+        finally:
+            connection.close()
+
+    def load(self) -> OpenIncidentsByDepartment:
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT incident_id, version, holder, is_open FROM open_incidents").fetchall()
+        return OpenIncidentsByDepartment(
+            {incident_id: IncidentRow(version, holder, bool(is_open))
+             for incident_id, version, holder, is_open in rows})
+
+    def save(self, view: OpenIncidentsByDepartment, changed: Iterable[str]) -> None:
+        with self._connect() as connection:
+            self._upsert(connection, view, changed)
+
+    def replace(self, view: OpenIncidentsByDepartment) -> None:
+        """Swap the whole view in one transaction (after a rebuild)."""
+        with self._connect() as connection:
+            connection.execute("DELETE FROM open_incidents")
+            self._upsert(connection, view, list(view.rows))
+
+    @staticmethod
+    def _upsert(connection: sqlite3.Connection, view: OpenIncidentsByDepartment,
+                changed: Iterable[str]) -> None:
+        rows = [(incident_id, row.version, row.holder, int(row.is_open))
+                for incident_id in changed for row in (view.rows[incident_id],)]
+        if rows:
+            connection.executemany(
+                "INSERT INTO open_incidents (incident_id, version, holder, is_open) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(incident_id) DO UPDATE SET "
+                "version = excluded.version, holder = excluded.holder, "
+                "is_open = excluded.is_open", rows)
+

@@ -1,0 +1,91 @@
+"""The Faust worker: thin agents that hand batches to `dispatch/` and publish the results.
+
+- `route` consumes `incidents.reported` in batches: prepare (skip recorded positions,
+  decode), publish dead letters and wait for the broker's ack, then record incidents and
+  tracking in one store transaction. Only then does Faust commit the offsets.
+- the relay task tails the store onto `incidents.events`.
+- `project` consumes `incidents.events` into the open-incidents view.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import faust
+import orjson
+from aiokafka import AIOKafkaProducer
+
+from dispatch.service_layer.route_reports import InboundMessage, RouteReports
+from infra.dead_letters import dead_letter_record
+from infra.relay import Relay
+from infra.settings import Settings
+from infra.view_store import OpenIncidentsStore
+
+log = logging.getLogger("grid_dispatch.worker")
+
+
+def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteReports,
+                      view_store: OpenIncidentsStore) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{bootstrap}",
+        store="memory://",
+        web_enabled=False,
+        topic_replication_factor=1,
+        topic_partitions=6,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=0.5,
+        stream_buffer_maxsize=8192,
+        producer_linger=0.005,
+    )
+    topics = settings.topics
+    reported = app.topic(topics.reported, key_serializer="raw", value_serializer="raw")
+    events = app.topic(topics.events, key_serializer="raw", value_serializer="raw")
+    view = view_store.load()
+    # aiokafka binds a producer to the running loop, so it is made once the worker runs.
+    ready = asyncio.Event()
+    parts: dict[str, object] = {}
+
+    @app.task
+    async def start_producer_and_relay() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
+                                    acks="all", linger_ms=5, max_batch_size=256 * 1024)
+        await producer.start()
+        relay = Relay(route_reports.service, producer, topics.events, settings.batch_size)
+        parts.update(producer=producer, relay=relay)
+        ready.set()
+        await relay.run()
+
+    @app.agent(reported, name=f"{settings.app_id}.route")
+    async def route(stream):
+        async for batch in stream.take_events(settings.batch_size, within=0.05):
+            messages = [InboundMessage(e.message.topic, e.message.partition, e.message.offset,
+                                       e.message.key, e.message.value) for e in batch]
+            prepared = await asyncio.to_thread(route_reports.prepare, messages)
+            await ready.wait()
+            producer, relay = parts["producer"], parts["relay"]
+            if prepared.dead_letters:
+                deliveries = []
+                for letter in prepared.dead_letters:
+                    key, value, headers = dead_letter_record(letter)
+                    log.warning("dead letter %s:%s: %s", letter.message.stream,
+                                letter.message.offset, letter.reason)
+                    deliveries.append(await producer.send(topics.deadletter, value, key=key,
+                                                          headers=headers))
+                await asyncio.gather(*deliveries)
+            outcome = await asyncio.to_thread(route_reports.record, prepared)
+            if outcome.recorded:
+                relay.wakeup.set()
+
+    @app.agent(events, name=f"{settings.app_id}.project-open-incidents")
+    async def project(stream):
+        async for values in stream.take(settings.batch_size, within=0.1):
+            changed = view.apply(orjson.loads(value) for value in values)
+            await asyncio.to_thread(view_store.save, view, changed)
+
+    @app.on_before_shutdown.connect
+    async def stop_producer(app, **kwargs) -> None:
+        if "producer" in parts:
+            await parts["producer"].stop()
+
+    return app
