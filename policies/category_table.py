@@ -37,11 +37,11 @@ class CategoryTable:
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise PolicyError(f"{path}: not valid TOML: {error}") from None
         return cls.from_document(document, source=str(path), version=_version(raw),
-                                 route_lines=_table_lines(raw, "[[route]]"))
+                                 text_lines=raw.decode("utf-8").splitlines())
 
     @classmethod
     def from_document(cls, document: dict, *, source: str, version: str,
-                      route_lines: list[int] | None = None) -> "CategoryTable":
+                      text_lines: list[str] | None = None) -> "CategoryTable":
         policy = document.get("policy", {})
         departments = document.get("departments", {})
         if not isinstance(departments, dict) or not departments:
@@ -51,17 +51,23 @@ class CategoryTable:
         fallback = RoutingDecision(rule_id="fallback", policy_version=version,
                                    sla_class=default_sla, manual_queue=queue)
         by_prefix: dict[str, RoutingDecision] = {}
+        headers = [n for n, text in enumerate(text_lines or [], 1) if text.strip() == "[[route]]"]
         for index, entry in enumerate(document.get("route", [])):
-            line = route_lines[index] if route_lines and index < len(route_lines) else None
-            where = f"{source}:{line}" if line else f"{source} route #{index + 1}"
-            category = _text(entry, "category", where, "route")
+            def where(field: str) -> str:
+                line = _field_line(text_lines or [], headers, index, field)
+                return f"{source}:{line}" if line else f"{source} route #{index + 1}"
+
+            category = _text(entry, "category", where("category"), "route")
             if not _CATEGORY.match(category):
-                raise PolicyError(f"{where}: route.category {category!r} is not a dotted code")
-            department = _text(entry, "department", where, "route")
+                raise PolicyError(f"{where('category')}: route.category {category!r} "
+                                  "is not a dotted code")
+            department = _text(entry, "department", where("department"), "route")
             if department not in departments:
-                raise PolicyError(f"{where}: route.department {department!r} is not in [departments]")
+                raise PolicyError(f"{where('department')}: route.department {department!r} "
+                                  "is not in [departments]")
             if category in by_prefix:
-                raise PolicyError(f"{where}: route.category {category!r} is listed twice")
+                raise PolicyError(f"{where('category')}: route.category {category!r} "
+                                  "is listed twice")
             by_prefix[category] = RoutingDecision(
                 rule_id=f"category:{category}", policy_version=version,
                 sla_class=entry.get("sla_class", default_sla), department=department)
@@ -93,6 +99,12 @@ def _version(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()[:16]
 
 
-def _table_lines(raw: bytes, header: str) -> list[int]:
-    lines = raw.decode("utf-8", errors="replace").splitlines()
-    return [number for number, text in enumerate(lines, 1) if text.strip() == header]
+def _field_line(lines: list[str], headers: list[int], index: int, field: str) -> int | None:
+    """The line of `field = ...` inside the index-th [[route]] table (tomllib gives none)."""
+    if index >= len(headers):
+        return None
+    end = headers[index + 1] if index + 1 < len(headers) else len(lines) + 1
+    for number in range(headers[index] + 1, end):
+        if lines[number - 1].split("=", 1)[0].strip() == field:
+            return number
+    return headers[index]

@@ -1,0 +1,122 @@
+"""The thin slice against a real broker and a real worker process."""
+from collections import Counter
+
+import orjson
+import pytest
+
+from dispatch.domain.incident import IncidentStatus, incident_id_for
+from infra.store import sqlite_service
+from infra.simulated_city import simulated_reports
+from infra.topics import ensure_topics_sync
+from infra.view_store import OpenIncidentsStore
+from policies.category_table import CategoryTable
+from tests.factories import report_bytes
+from tests.support import consume_all, isolated_settings, publish, start_worker, wait_until
+
+
+@pytest.fixture(scope="module")
+def worker(kafka_bootstrap, tmp_path_factory):
+    settings = isolated_settings(tmp_path_factory.mktemp("worker"), kafka_bootstrap)
+    ensure_topics_sync(kafka_bootstrap, settings.topics)
+    process = start_worker(settings)
+    try:
+        yield process
+    finally:
+        process.stop()
+        print(process.log()[-5000:])
+
+
+def dispatched_in_store(worker, incident_ids) -> dict:
+    service = sqlite_service(worker.settings.store)
+    found = {}
+    for incident_id in incident_ids:
+        if service.recorder.select_events(incident_id, limit=1):
+            found[incident_id] = service.get_incident(incident_id)
+    return found
+
+
+def test_1000_incidents_are_dispatched_stored_republished_and_counted(worker):
+    settings = worker.settings
+    reports = list(simulated_reports(1000, run_id="thousand"))
+    publish(settings.bootstrap_servers, settings.topics.reported,
+            [(r["report_id"].encode(), orjson.dumps(r)) for r in reports])
+    ids = {str(incident_id_for(r["source"], r["report_id"])) for r in reports}
+
+    views = OpenIncidentsStore(settings.views)
+    wait_until(lambda: ids <= set(views.load().rows), 90, message="1000 incidents in the view")
+
+    stored = dispatched_in_store(worker, [incident_id_for(r["source"], r["report_id"]) for r in reports])
+    assert len(stored) == 1000
+    policy = CategoryTable.load()
+    for report in reports:
+        incident = stored[incident_id_for(report["source"], report["report_id"])]
+        expected = policy.route(report["category"])
+        assert incident.department == expected.department
+        assert incident.manual_queue == expected.manual_queue
+
+    def dispatched(messages):
+        return [m for m in messages if orjson.loads(m.value)["type"] in
+                ("Dispatched", "QueuedForManualDispatch")
+                and orjson.loads(m.value)["incident_id"] in ids]
+
+    published = consume_all(settings.bootstrap_servers, settings.topics.events,
+                            until=lambda ms: len(dispatched(ms)) >= 1000)
+    decisions = [orjson.loads(m.value) for m in dispatched(published)]
+    assert len(decisions) == 1000
+    assert {m.key.decode() for m in dispatched(published)} == ids
+    assert all(d["policy_version"] == policy.version and d["rule_id"] for d in decisions)
+
+    expected_counts = Counter(policy.route(r["category"]).target for r in reports)
+    view = views.load()
+    assert Counter(view.holder_of(i) for i in ids) == expected_counts
+
+
+def test_malformed_messages_go_to_the_dead_letter_topic_and_good_ones_pass(worker):
+    settings = worker.settings
+    bad = [b'{"report_id": "P-bad-1", ', report_bytes("P-bad-2", source="carrier-pigeon"),
+           orjson.dumps({"report_id": "P-bad-3", "source": "app"}),
+           report_bytes("P-bad-4", location={"lat": "north", "lon": 1.0})]
+    good = [report_bytes(f"P-good-{n}") for n in range(10)]
+    stream = [good[0], bad[0], good[1], good[2], bad[1], good[3], bad[2], good[4], bad[3], *good[5:]]
+    publish(settings.bootstrap_servers, settings.topics.reported, [(None, v) for v in stream])
+
+    letters = consume_all(settings.bootstrap_servers, settings.topics.deadletter,
+                          until=lambda ms: len(ms) >= 4)
+    envelopes = {orjson.loads(m.value)["original_text"]: orjson.loads(m.value) for m in letters}
+    assert set(envelopes) == {b.decode() for b in bad}
+    reasons = [envelopes[b.decode()]["reason"] for b in bad]
+    assert "Invalid JSON" in reasons[0]
+    assert "source" in reasons[1] and "carrier-pigeon" in reasons[1]
+    assert "category: Field required" in reasons[2]
+    assert "location.lat" in reasons[3] and "'north'" in reasons[3]
+    for envelope in envelopes.values():
+        assert envelope["source"]["topic"] == settings.topics.reported
+        assert envelope["source"]["offset"] >= 0
+
+    ids = [incident_id_for("hotline", f"P-good-{n}") for n in range(10)]
+    views = OpenIncidentsStore(settings.views)
+    wait_until(lambda: {str(i) for i in ids} <= set(views.load().rows), 60, message="good ones")
+    assert all(i.status is IncidentStatus.DISPATCHED for i in dispatched_in_store(worker, ids).values())
+    assert worker.alive()
+
+
+def test_the_same_report_published_twice_gives_one_incident(worker):
+    settings = worker.settings
+    twice = report_bytes("TWICE-1")
+    publish(settings.bootstrap_servers, settings.topics.reported, [(b"TWICE-1", twice)])
+    publish(settings.bootstrap_servers, settings.topics.reported, [(b"TWICE-1", twice)])
+    # A marker published after both: once it is through, both copies have been handled.
+    publish(settings.bootstrap_servers, settings.topics.reported, [(b"TWICE-1", report_bytes("AFTER-1"))])
+    incident_id = str(incident_id_for("hotline", "TWICE-1"))
+    after_id = str(incident_id_for("hotline", "AFTER-1"))
+    views = OpenIncidentsStore(settings.views)
+    wait_until(lambda: after_id in views.load().rows, 60, message="the marker report")
+
+    service = sqlite_service(settings.store)
+    events = service.recorder.select_events(incident_id_for("hotline", "TWICE-1"))
+    assert [e.topic.rsplit(".", 1)[-1] for e in events] == ["Reported", "Dispatched"]
+    published = consume_all(settings.bootstrap_servers, settings.topics.events,
+                            until=lambda ms: any(orjson.loads(m.value)["incident_id"] == after_id
+                                                 for m in ms))
+    mine = [orjson.loads(m.value) for m in published if orjson.loads(m.value)["incident_id"] == incident_id]
+    assert sorted((e["version"], e["type"]) for e in mine) == [(1, "Reported"), (2, "Dispatched")]

@@ -1,0 +1,78 @@
+import pytest
+
+from dispatch.domain.incident import IncidentStatus, incident_id_for
+from dispatch.service_layer.route_reports import InboundMessage, RouteReports
+from infra.store import memory_service
+from policies.category_table import CategoryTable
+from tests.factories import report_bytes
+
+
+@pytest.fixture
+def route():
+    return RouteReports(memory_service(), CategoryTable.load().route)
+
+
+def messages(*values: bytes, partition: int = 0, first_offset: int = 0) -> list[InboundMessage]:
+    return [InboundMessage("incidents.reported", partition, first_offset + n, None, value)
+            for n, value in enumerate(values)]
+
+
+def run(route: RouteReports, batch: list[InboundMessage]):
+    prepared = route.prepare(batch)
+    return prepared, route.record(prepared)
+
+
+def test_good_reports_are_dispatched_and_bad_ones_become_dead_letters(route):
+    batch = messages(report_bytes("A"), b"not json", report_bytes("B", source=7), report_bytes("C"))
+    prepared, outcome = run(route, batch)
+    assert [letter.message.offset for letter in prepared.dead_letters] == [1, 2]
+    assert "source" in prepared.dead_letters[1].reason
+    assert len(outcome.recorded) == 2
+    for report_id in ("A", "C"):
+        incident = route.service.get_incident(incident_id_for("hotline", report_id))
+        assert incident.status is IncidentStatus.DISPATCHED
+        assert incident.department == "comprehensive-governance"
+
+
+def test_a_redelivered_batch_is_recognised_and_skipped(route):
+    batch = messages(report_bytes("A"), b"bad", report_bytes("B"))
+    run(route, batch)
+    prepared, outcome = run(route, batch)
+    assert prepared.redelivered == 3
+    assert prepared.dead_letters == [] and outcome.recorded == []
+    assert route.service.recorder.max_notification_id() == 4
+
+
+def test_a_partly_redelivered_batch_processes_only_the_new_part(route):
+    run(route, messages(report_bytes("A"), report_bytes("B")))
+    prepared, outcome = run(route, messages(report_bytes("B"), report_bytes("C"), first_offset=1))
+    assert prepared.redelivered == 1
+    assert outcome.recorded == [incident_id_for("hotline", "C")]
+
+
+def test_the_same_report_published_twice_gives_one_incident(route):
+    _, first = run(route, messages(report_bytes("A"), report_bytes("A")))
+    _, later = run(route, messages(report_bytes("A"), first_offset=2))
+    assert len(first.recorded) == 1 and first.duplicates == 1
+    assert later.recorded == [] and later.duplicates == 1
+    assert route.service.recorder.max_notification_id() == 2
+
+
+def test_positions_are_tracked_per_partition(route):
+    run(route, messages(report_bytes("A"), partition=0, first_offset=5))
+    prepared, outcome = run(route, messages(report_bytes("B"), partition=1, first_offset=0))
+    assert prepared.redelivered == 0 and len(outcome.recorded) == 1
+    assert route.service.tracked_position("incidents.reported:0") == 6
+    assert route.service.tracked_position("incidents.reported:1") == 1
+
+
+def test_a_batch_of_only_bad_messages_still_moves_the_position(route):
+    run(route, messages(b"x", b"y"))
+    assert route.service.tracked_position("incidents.reported:0") == 2
+
+
+def test_an_uncovered_category_lands_in_the_manual_queue(route):
+    run(route, messages(report_bytes("A", category="misc.unclassified")))
+    incident = route.service.get_incident(incident_id_for("hotline", "A"))
+    assert incident.status is IncidentStatus.AWAITING_MANUAL_DISPATCH
+    assert incident.manual_queue == "city-command-centre"
