@@ -2,46 +2,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 from tqdm import tqdm
 
 from infra.bootstrap import local_broker
 from infra.report_table import render_counts
-from infra.settings import PROJECT_ROOT, Settings, Topics
+from infra.settings import Settings, Topics
 from infra.simulated_city import expected_incident_ids, publish_reports, simulated_reports
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
+from infra.worker_process import WorkerProcess
 from policies.category_table import DEFAULT_POLICY, CategoryTable
 from projections.open_incidents import UNASSIGNED
-
-
-def start_worker(settings: Settings, bootstrap: str, run_dir: Path) -> subprocess.Popen:
-    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-               GRID_DISPATCH_STORE=str(settings.store), GRID_DISPATCH_VIEWS=str(settings.views),
-               GRID_DISPATCH_TOPIC_PREFIX=settings.topics.prefix,
-               GRID_DISPATCH_APP_ID=settings.app_id, GRID_DISPATCH_HOME=str(settings.home))
-    log = open(run_dir / "worker.log", "ab")
-    return subprocess.Popen([sys.executable, "-m", "infra.cli", "worker"], env=env,
-                            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def stop_process(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def run_demo(settings: Settings, count: int, serve: bool, timeout: float) -> int:
@@ -60,14 +35,13 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float) -> int
               "Maven) ...", flush=True)
         bootstrap = broker.start()
     print(f"broker {bootstrap}; topics: {', '.join(ensure_topics_sync(bootstrap, settings.topics)) or 'present'}")
-    worker = start_worker(settings, bootstrap, run_dir)
+    worker = WorkerProcess.start(settings, bootstrap, loglevel="warning")
     try:
         reports = list(simulated_reports(count, run_id=run_dir.name))
         with tqdm(total=count, desc="publishing reports", unit="report") as bar:
             seconds = asyncio.run(publish_reports(bootstrap, settings.topics.reported, reports,
                                                   progress=bar.update))
-        waited = wait_until_dispatched(settings, expected_incident_ids(reports), worker,
-                                       run_dir, timeout)
+        waited = wait_until_dispatched(settings, expected_incident_ids(reports), worker, timeout)
         view = OpenIncidentsStore(settings.views).load()
         policy = CategoryTable.load(settings.policy_path or DEFAULT_POLICY)
         print()
@@ -77,18 +51,18 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float) -> int
               f"GRID_DISPATCH_HOME={run_dir} grid-dispatch report shows it again.")
         if serve:
             print("serving: the worker keeps running; Ctrl-C stops it.", flush=True)
-            worker.wait()
+            worker.process.wait()
         return 0
     except KeyboardInterrupt:
         return 130
     finally:
-        stop_process(worker)
+        worker.stop()
         if broker is not None:
             broker.stop()
 
 
-def wait_until_dispatched(settings: Settings, wanted: set[str], worker: subprocess.Popen,
-                          run_dir: Path, timeout: float) -> float:
+def wait_until_dispatched(settings: Settings, wanted: set[str], worker: WorkerProcess,
+                          timeout: float) -> float:
     started = time.monotonic()
     store = OpenIncidentsStore(settings.views)
     with tqdm(total=len(wanted), desc="dispatched", unit="incident") as bar:
@@ -98,9 +72,8 @@ def wait_until_dispatched(settings: Settings, wanted: set[str], worker: subproce
             bar.update(done - bar.n)
             if done == len(wanted):
                 return time.monotonic() - started
-            if worker.poll() is not None or time.monotonic() - started > timeout:
-                log_tail = (run_dir / "worker.log").read_text(errors="replace")[-3000:]
+            if not worker.alive() or time.monotonic() - started > timeout:
                 raise SystemExit(f"only {done} of {len(wanted)} incidents dispatched "
-                                 f"(worker {'exited' if worker.poll() is not None else 'running'}):"
-                                 f"\n{log_tail}")
+                                 f"(worker {'running' if worker.alive() else 'exited'}):"
+                                 f"\n{worker.log()[-3000:]}")
             time.sleep(0.5)

@@ -59,7 +59,9 @@ async def _check_partitions(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) 
     # A topic just created may take a moment to show all its partitions in metadata.
     for attempt in range(50):
         described = await admin.describe_topics([spec.name for spec in specs])
-        found = {info["topic"]: len(info.get("partitions", [])) for info in described}
+        # Count only partitions that have a leader: producing before that is refused.
+        found = {info["topic"]: sum(1 for p in info.get("partitions", []) if p["leader"] >= 0)
+                 for info in described}
         short = [spec for spec in specs if found.get(spec.name, 0) < spec.partitions]
         if not short:
             return

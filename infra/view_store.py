@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from projections.open_incidents import IncidentRow, OpenIncidentsByDepartment
+from projections.open_incidents import UNASSIGNED, IncidentRow, OpenIncidentsByDepartment
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS open_incidents (
@@ -42,6 +42,12 @@ class OpenIncidentsStore:
         return OpenIncidentsByDepartment(
             {incident_id: IncidentRow(version, holder, bool(is_open))
              for incident_id, version, holder, is_open in rows})
+
+    def dispatched_count(self) -> int:
+        """Incidents that have reached a department or a queue (cheap, for progress polling)."""
+        with self._connect() as connection:
+            return connection.execute("SELECT count(*) FROM open_incidents WHERE holder != ?",
+                                      (UNASSIGNED,)).fetchone()[0]
 
     def save(self, view: OpenIncidentsByDepartment, changed: Iterable[str]) -> None:
         with self._connect() as connection:

@@ -2,51 +2,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from infra.settings import PROJECT_ROOT, Settings, Topics
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.25,
-               message: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-
-
-@dataclass
-class WorkerProcess:
-    process: subprocess.Popen
-    settings: Settings
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.alive():
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+from infra.settings import Settings, Topics
+from infra.worker_process import WorkerProcess, wait_until  # noqa: F401 (re-exported)
 
 
 def isolated_settings(home: Path, bootstrap: str) -> Settings:
@@ -56,16 +20,7 @@ def isolated_settings(home: Path, bootstrap: str) -> Settings:
 
 
 def start_worker(settings: Settings) -> WorkerProcess:
-    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=settings.bootstrap_servers,
-               GRID_DISPATCH_HOME=str(settings.home),
-               GRID_DISPATCH_TOPIC_PREFIX=settings.topics.prefix,
-               GRID_DISPATCH_APP_ID=settings.app_id)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    log_path = settings.home / "worker.log"
-    process = subprocess.Popen([sys.executable, "-m", "infra.cli", "worker", "--loglevel", "info"],
-                               env=env, cwd=PROJECT_ROOT, stdout=open(log_path, "ab"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    return WorkerProcess(process, settings, log_path)
+    return WorkerProcess.start(settings, settings.bootstrap_servers)
 
 
 def publish(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:

@@ -1,0 +1,105 @@
+"""Incidents per second from publish to visible in the projection, beside raw aiokafka.
+
+Both paths move the same messages through the same broker in the same run:
+- raw: aiokafka produces them to a 6-partition topic and one consumer reads them all back;
+- engine: the same messages go to `incidents.reported`; the clock stops when the last
+  incident is visible as dispatched in the open-incidents view (through route, store,
+  relay to `incidents.events`, and the projector).
+The figure to read is the ratio; absolute rates depend on the machine.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from infra.broker import LocalBroker
+from infra.settings import PROJECT_ROOT, Settings, Topics
+from infra.simulated_city import simulated_reports
+from infra.topics import ensure_topics_sync
+from infra.view_store import OpenIncidentsStore
+from infra.worker_process import WorkerProcess, wait_until
+
+
+async def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                enable_idempotence=True, max_batch_size=256 * 1024)
+    await producer.start()
+    try:
+        pending = [await producer.send(topic, value, key=key) for key, value in records]
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def raw_round_trip(bootstrap: str, records: list[tuple[bytes, bytes]]) -> float:
+    topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 6, 1)])
+    await admin.close()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                group_id=f"bench-{topic}")
+    await consumer.start()
+    try:
+        started = time.perf_counter()
+        producing = asyncio.create_task(produce(bootstrap, topic, records))
+        seen = 0
+        while seen < len(records):
+            batches = await consumer.getmany(timeout_ms=200, max_records=5000)
+            seen += sum(len(batch) for batch in batches.values())
+        await producing
+        return time.perf_counter() - started
+    finally:
+        await consumer.stop()
+
+
+def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, bytes]]) -> float:
+    tag = uuid.uuid4().hex[:8]
+    settings = Settings(home=home, bootstrap_servers=bootstrap, app_id=f"bench-{tag}",
+                        topics=Topics(prefix=f"bench-{tag}."))
+    ensure_topics_sync(bootstrap, settings.topics)
+    worker = WorkerProcess.start(settings, bootstrap)
+    try:
+        views = OpenIncidentsStore(settings.views)
+        # Warm up: the worker has joined its groups once one incident is through.
+        warmup = [(b"warmup", orjson.dumps(next(simulated_reports(1, run_id=f"warm-{tag}"))))]
+        asyncio.run(produce(bootstrap, settings.topics.reported, warmup))
+        wait_until(lambda: views.dispatched_count() == 1, 120, message="worker warm-up")
+        started = time.perf_counter()
+        asyncio.run(produce(bootstrap, settings.topics.reported, records))
+        wait_until(lambda: views.dispatched_count() == len(records) + 1, 600, interval=0.05,
+                   message=f"{len(records)} incidents in the view")
+        return time.perf_counter() - started
+    finally:
+        worker.stop()
+
+
+def run(count: int) -> None:
+    reports = list(simulated_reports(count, run_id=f"bench-{uuid.uuid4().hex[:6]}"))
+    records = [(r["report_id"].encode(), orjson.dumps(r)) for r in reports]
+    with tempfile.TemporaryDirectory(prefix="grid-dispatch-bench-") as tmp:
+        broker = None
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not bootstrap:
+            broker = LocalBroker(Path(tmp) / "broker", PROJECT_ROOT / ".cache")
+            bootstrap = broker.start()
+        try:
+            raw = asyncio.run(raw_round_trip(bootstrap, records))
+            engine = engine_round_trip(bootstrap, Path(tmp) / "engine", records)
+        finally:
+            if broker:
+                broker.stop()
+    print(f"\nend to end, {count} incidents, one broker, 2-core machine\n")
+    print(f"| path | seconds | incidents/s | share of raw |")
+    print(f"|---|---:|---:|---:|")
+    print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% |")
+    print(f"| engine: publish -> visible in view | {engine:.2f} | {count / engine:,.0f} | "
+          f"{raw / engine:.1%} |")
