@@ -93,25 +93,34 @@ class RouteReports:
         duplicates = 0
         for partition in prepared.partitions:
             tracking = Tracking(partition.stream, partition.last_offset + 1)
+            incidents, repeats = self._new_incidents(partition.reports)
             try:
-                incidents, repeats = self._new_incidents(partition.reports)
+                # Optimistic: a report seen before is rare, and the store's unique
+                # (incident, version) key refuses it anyway, so look only when refused.
                 self.service.record(incidents, tracking)
             except IntegrityError:
-                # Another worker stored one of these reports meanwhile: look again, once.
-                incidents, repeats = self._new_incidents(partition.reports)
+                if (self.service.tracked_position(partition.stream) or 0) >= tracking.notification_id:
+                    continue  # another worker recorded this position meanwhile
+                known = self.service.existing(incident.id for incident in incidents)
+                repeats += len(known)
+                incidents = [self._incident(report) for report in partition.reports
+                             if self._id(report) not in known]
+                incidents = list({incident.id: incident for incident in incidents}.values())
                 self.service.record(incidents, tracking)
             recorded.extend(incident.id for incident in incidents)
             duplicates += repeats
         return RouteOutcome(recorded, duplicates)
 
     def _new_incidents(self, reports: list[IncidentReported]) -> tuple[list[Incident], int]:
+        """One incident per distinct report in the batch; repeats inside it are counted."""
         wanted: dict[UUID, IncidentReported] = {}
         for report in reports:
-            wanted.setdefault(incident_id_for(report.source.value, report.report_id), report)
-        known = self.service.existing(wanted)
-        incidents = [self._incident(report) for incident_id, report in wanted.items()
-                     if incident_id not in known]
-        return incidents, len(reports) - len(incidents)
+            wanted.setdefault(self._id(report), report)
+        return [self._incident(report) for report in wanted.values()], len(reports) - len(wanted)
+
+    @staticmethod
+    def _id(report: IncidentReported) -> UUID:
+        return incident_id_for(report.source.value, report.report_id)
 
     def _incident(self, report: IncidentReported) -> Incident:
         incident = Incident(

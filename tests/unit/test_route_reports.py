@@ -76,3 +76,12 @@ def test_an_uncovered_category_lands_in_the_manual_queue(route):
     incident = route.service.get_incident(incident_id_for("hotline", "A"))
     assert incident.status is IncidentStatus.AWAITING_MANUAL_DISPATCH
     assert incident.manual_queue == "city-command-centre"
+
+
+def test_a_batch_recorded_meanwhile_by_another_worker_is_skipped_not_doubled(route):
+    other = RouteReports(route.service, route.router)
+    batch = messages(report_bytes("A"), report_bytes("B"))
+    mine, theirs = route.prepare(batch), other.prepare(batch)
+    assert len(other.record(theirs).recorded) == 2
+    assert route.record(mine).recorded == []
+    assert route.service.recorder.max_notification_id() == 4
