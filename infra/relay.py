@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -22,20 +23,24 @@ log = logging.getLogger(__name__)
 
 class Relay:
     def __init__(self, service: IncidentService, producer: AIOKafkaProducer, topic: str,
-                 batch_size: int = 1000):
+                 batch_size: int = 1000, save_every: float = 0.5):
         self.service = service
         self.producer = producer
         self.topic = topic
         self.batch_size = batch_size
         self.position_name = f"relay:{topic}"
         self.wakeup = asyncio.Event()
+        self.save_every = save_every
         self._position: int | None = None
+        self._saved_position: int | None = None
+        self._saved_at = 0.0
         self.published = 0
 
     async def run(self, idle_wait: float = 0.2) -> None:
         while True:
             sent = await self.publish_batch()
             if sent == 0:
+                await self.save_position()
                 self.wakeup.clear()
                 try:
                     await asyncio.wait_for(self.wakeup.wait(), idle_wait)
@@ -51,11 +56,21 @@ class Relay:
             return 0
         deliveries = [await self.producer.send(self.topic, value, key=key) for key, value in records]
         await asyncio.gather(*deliveries)
-        await asyncio.to_thread(self.service.process_recorder.insert_tracking,
-                                Tracking(self.position_name, last_id))
         self._position = last_id
+        # The position is saved at most every `save_every` seconds: each save is a write
+        # on the store the route step writes to, and a crash only means resending what
+        # was published since (consumers drop repeats by incident id and version).
+        if time.monotonic() - self._saved_at >= self.save_every:
+            await self.save_position()
         self.published += len(records)
         return len(records)
+
+    async def save_position(self) -> None:
+        if self._position is not None and self._position != self._saved_position:
+            await asyncio.to_thread(self.service.process_recorder.insert_tracking,
+                                    Tracking(self.position_name, self._position))
+            self._saved_position = self._position
+        self._saved_at = time.monotonic()
 
     def _read(self, position: int) -> tuple[list[tuple[bytes, bytes]], int]:
         notifications = self.service.notifications_after(position, self.batch_size)
