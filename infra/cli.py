@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report.set_defaults(run=_report)
 
+    schemas = commands.add_parser("schemas", help="check or write the contracts' JSON Schema files")
+    schemas.add_argument("--write", action="store_true", help="rewrite the stale files")
+    schemas.set_defaults(run=_schemas)
+
     rebuild = commands.add_parser("rebuild", help="rebuild the views by replaying the event store")
     rebuild.set_defaults(run=_rebuild)
     return parser
@@ -145,6 +149,19 @@ def _rebuild(args, settings: Settings) -> int:
     count = rebuild_views(settings)
     print(f"replayed {count} events into {settings.views}")
     return 0
+
+
+def _schemas(args, settings: Settings) -> int:
+    from dispatch.schemas import SCHEMA_DIR, stale_schemas, write_schemas
+    if args.write:
+        written = write_schemas()
+        print(f"wrote {', '.join(written)}" if written else "all schema files are up to date")
+        return 0
+    stale = stale_schemas()
+    for name in stale:
+        print(f"{SCHEMA_DIR / name} is out of date: run `grid-dispatch schemas --write`",
+              file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
