@@ -14,10 +14,13 @@ _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_top
 def published_event(domain_event: Any) -> dict[str, Any]:
     body = {key: value for key, value in domain_event.__dict__.items()
             if key not in _ENVELOPE}
+    # `at` is the business time a command names; a report happened when it was reported.
+    occurred_at = body.pop("at", None) or body.get("reported_at") or domain_event.timestamp
     return {
         "incident_id": str(domain_event.originator_id),
         "version": domain_event.originator_version,
         "type": type(domain_event).__name__,
-        "occurred_at": domain_event.timestamp.isoformat(),
+        "occurred_at": occurred_at.isoformat(),
+        "recorded_at": domain_event.timestamp.isoformat(),
         **body,
     }

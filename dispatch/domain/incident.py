@@ -1,24 +1,26 @@
-"""The `Incident` aggregate: one reported incident and the story of its handling."""
+"""The `Incident` aggregate: one reported incident and the whole story of its handling.
+
+Public methods are commands: each checks its invariant and raises a named `DomainError`
+(changing nothing) or records one event through a private `@event` method. Every event
+carries `at`, the business time the thing happened, which the SLA clocks use; the store's
+own timestamp is only when it was recorded.
+"""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from dispatch.domain.errors import IllegalTransition
+from dispatch.domain.errors import (ExcludedDepartment, IllegalTransition, InvalidCommand,
+                                    NotResponsible)
+from dispatch.domain.incident_status import ALLOWED, IncidentStatus, Rating
 from dispatch.domain.routing import RoutingDecision
 
+S = IncidentStatus
 # Fixed forever: incident ids derive from it, so a redelivered report finds its incident.
 INCIDENT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grid-dispatch:incident")
-
-
-class IncidentStatus(str, Enum):
-    REPORTED = "reported"
-    DISPATCHED = "dispatched"
-    AWAITING_MANUAL_DISPATCH = "awaiting_manual_dispatch"
 
 
 def incident_id_for(source: str, report_id: str) -> UUID:
@@ -35,44 +37,245 @@ class Incident(Aggregate):
                  location: dict[str, Any], description: str, priority: str,
                  reporter: dict[str, Any] | None, attachments: list[str],
                  extra: dict[str, Any]):
-        self.source = source
-        self.report_id = report_id
-        self.category = category
-        self.reported_at = reported_at
-        self.location = location
-        self.description = description
-        self.priority = priority
-        self.reporter = reporter
-        self.attachments = attachments
+        self.source, self.report_id, self.category = source, report_id, category
+        self.reported_at, self.location, self.description = reported_at, location, description
+        self.priority, self.reporter, self.attachments = priority, reporter, attachments
         self.extra = extra
-        self.status = IncidentStatus.REPORTED
+        self.status = S.REPORTED
         self.department: str | None = None
         self.manual_queue: str | None = None
+        self.sla_class: str | None = None
         self.decisions: list[dict[str, Any]] = []
+        self.excluded_departments: list[str] = []
+        self.pending_extension_hours: float | None = None
+        self.extension_hours = 0.0
+        self.return_count = self.reassign_count = self.urge_count = self.rework_count = 0
+        self.rating: str | None = None
+        self.merged_into: str | None = None
+        self.duplicates: list[str] = []
 
-    def dispatch(self, decision: RoutingDecision) -> None:
-        """Apply the first routing decision: to a department, or to a manual queue."""
-        if self.status is not IncidentStatus.REPORTED:
-            raise IllegalTransition(self.id, "dispatch", self.status.value)
+    # -- guards ---------------------------------------------------------------------------
+    def _guard(self, command: str) -> None:
+        if self.status not in ALLOWED[command]:
+            raise IllegalTransition(self.id, command, self.status.value)
+
+    def _guard_department(self, command: str, department: str) -> None:
+        self._guard(command)
+        if department != self.department:
+            raise NotResponsible(self.id, command, department, self.department)
+
+    def _require(self, command: str, field: str, value: Any) -> None:
+        if not (value.strip() if isinstance(value, str) else value):
+            raise InvalidCommand(self.id, command, f"{field} must not be empty")
+
+    # -- routing --------------------------------------------------------------------------
+    def dispatch(self, decision: RoutingDecision, at: datetime) -> None:
+        """Apply a routing decision: to a department, or to a named manual queue."""
+        self._guard("dispatch")
+        if decision.department in self.excluded_departments:
+            raise ExcludedDepartment(self.id, decision.department)
         if decision.department is not None:
-            self._dispatched(decision.department, decision.rule_id,
-                             decision.policy_version, decision.sla_class)
+            self._dispatched(decision.department, decision.rule_id, decision.policy_version,
+                             decision.sla_class, at)
         else:
-            self._queued_for_manual_dispatch(decision.manual_queue, decision.rule_id,
-                                             decision.policy_version, decision.sla_class)
+            self._queued(decision.manual_queue, decision.rule_id, decision.policy_version,
+                         decision.sla_class, at)
 
     @event("Dispatched")
     def _dispatched(self, department: str, rule_id: str, policy_version: str,
-                    sla_class: str) -> None:
-        self.status = IncidentStatus.DISPATCHED
-        self.department = department
-        self.decisions.append({"department": department, "rule_id": rule_id,
-                               "policy_version": policy_version, "sla_class": sla_class})
+                    sla_class: str, at: datetime) -> None:
+        self._route_to(department, None, rule_id, policy_version, sla_class)
 
     @event("QueuedForManualDispatch")
-    def _queued_for_manual_dispatch(self, manual_queue: str, rule_id: str,
-                                    policy_version: str, sla_class: str) -> None:
-        self.status = IncidentStatus.AWAITING_MANUAL_DISPATCH
-        self.manual_queue = manual_queue
-        self.decisions.append({"manual_queue": manual_queue, "rule_id": rule_id,
-                               "policy_version": policy_version, "sla_class": sla_class})
+    def _queued(self, manual_queue: str, rule_id: str, policy_version: str, sla_class: str,
+                at: datetime) -> None:
+        self._route_to(None, manual_queue, rule_id, policy_version, sla_class)
+
+    def _route_to(self, department: str | None, queue: str | None, rule_id: str,
+                  policy_version: str, sla_class: str) -> None:
+        self.status = S.DISPATCHED if department else S.AWAITING_MANUAL_DISPATCH
+        self.department, self.manual_queue, self.sla_class = department, queue, sla_class
+        self.pending_extension_hours = None  # asked by the previous holder, if any
+        self.decisions.append({"department": department, "manual_queue": queue,
+                               "rule_id": rule_id, "policy_version": policy_version,
+                               "sla_class": sla_class})
+
+    def reassign(self, decision: RoutingDecision, by: str, reason: str, at: datetime) -> None:
+        """改派: a supervisor sends it to another department (also: manual dispatch)."""
+        self._guard("reassign")
+        self._require("reassign", "reason", reason)
+        if decision.department is None or decision.department == self.department:
+            raise InvalidCommand(self.id, "reassign", "needs a department other than the current one")
+        self._reassigned(decision.department, decision.rule_id, decision.policy_version,
+                         decision.sla_class, by, reason, at)
+
+    @event("Reassigned")
+    def _reassigned(self, department: str, rule_id: str, policy_version: str, sla_class: str,
+                    by: str, reason: str, at: datetime) -> None:
+        self._route_to(department, None, rule_id, policy_version, sla_class)
+        self.reassign_count += 1
+
+    def reclassify(self, category: str, by: str, at: datetime) -> None:
+        """A new category needs a new routing decision; earlier dispatches stay in history."""
+        self._guard("reclassify")
+        self._require("reclassify", "category", category)
+        if category == self.category:
+            raise InvalidCommand(self.id, "reclassify", f"the category is already {category}")
+        self._reclassified(self.category, category, by, at)
+
+    @event("Reclassified")
+    def _reclassified(self, previous_category: str, category: str, by: str, at: datetime) -> None:
+        self.category = category
+        self.status, self.department, self.manual_queue = S.AWAITING_ROUTING, None, None
+        self.pending_extension_hours = None
+
+    # -- the department's side ------------------------------------------------------------
+    def accept(self, department: str, at: datetime) -> None:
+        self._guard_department("accept", department)
+        self._accepted(department, at)
+
+    @event("Accepted")
+    def _accepted(self, department: str, at: datetime) -> None:
+        self.status = S.ACCEPTED
+
+    def return_(self, department: str, reason: str, at: datetime) -> None:
+        """退单: not ours. The department is excluded from every later decision."""
+        self._guard_department("return", department)
+        self._require("return", "reason", reason)
+        self._returned(department, reason, at)
+
+    @event("Returned")
+    def _returned(self, department: str, reason: str, at: datetime) -> None:
+        self.excluded_departments.append(department)
+        self.return_count += 1
+        self.status, self.department, self.pending_extension_hours = S.AWAITING_ROUTING, None, None
+
+    def request_extension(self, department: str, hours: float, reason: str, at: datetime) -> None:
+        self._guard_department("request extension", department)
+        self._require("request extension", "reason", reason)
+        if self.pending_extension_hours is not None:
+            raise InvalidCommand(self.id, "request extension", "an extension is already pending")
+        if not hours > 0:
+            raise InvalidCommand(self.id, "request extension", f"hours must be positive, got {hours}")
+        self._extension_requested(department, float(hours), reason, at)
+
+    @event("ExtensionRequested")
+    def _extension_requested(self, department: str, hours: float, reason: str, at: datetime) -> None:
+        self.pending_extension_hours = hours
+
+    def decide_extension(self, granted: bool, by: str, at: datetime, reason: str = "") -> None:
+        self._guard("decide extension")
+        if self.pending_extension_hours is None:
+            raise InvalidCommand(self.id, "decide extension", "no extension is pending")
+        if granted:
+            self._extension_granted(self.pending_extension_hours, by, at)
+        else:
+            self._require("refuse extension", "reason", reason)
+            self._extension_refused(by, reason, at)
+
+    @event("ExtensionGranted")
+    def _extension_granted(self, hours: float, by: str, at: datetime) -> None:
+        self.extension_hours += hours
+        self.pending_extension_hours = None
+
+    @event("ExtensionRefused")
+    def _extension_refused(self, by: str, reason: str, at: datetime) -> None:
+        self.pending_extension_hours = None
+
+    def suspend(self, by: str, reason: str, at: datetime) -> None:
+        """挂账: waiting on something outside the department's hands; the clock pauses."""
+        self._guard("suspend")
+        self._require("suspend", "reason", reason)
+        self._suspended(by, reason, at)
+
+    @event("Suspended")
+    def _suspended(self, by: str, reason: str, at: datetime) -> None:
+        self.status = S.SUSPENDED
+
+    def resume(self, by: str, at: datetime) -> None:
+        self._guard("resume")
+        self._resumed(by, at)
+
+    @event("Resumed")
+    def _resumed(self, by: str, at: datetime) -> None:
+        self.status = S.ACCEPTED
+
+    def resolve(self, department: str, result: str, at: datetime) -> None:
+        self._guard_department("resolve", department)
+        self._require("resolve", "result", result)
+        self._resolved(department, result, at)
+
+    @event("Resolved")
+    def _resolved(self, department: str, result: str, at: datetime) -> None:
+        self.status = S.RESOLVED
+
+    # -- verification, rating, supervision -----------------------------------------------
+    def verify(self, grid_worker: str, passed: bool, note: str, at: datetime) -> None:
+        """核查 on site: passed closes it (结案); failed reopens it for rework (返工)."""
+        self._guard("verify")
+        if not passed:
+            self._require("verify", "note", note)
+            self._reopened(grid_worker, note, at)
+        else:
+            self._closed(grid_worker, note, at)
+
+    @event("Closed")
+    def _closed(self, grid_worker: str, note: str, at: datetime) -> None:
+        self.status = S.CLOSED
+
+    @event("Reopened")
+    def _reopened(self, grid_worker: str, note: str, at: datetime) -> None:
+        self.status = S.ACCEPTED
+        self.rework_count += 1
+
+    def rate(self, rating: str, by: str, at: datetime) -> None:
+        self._guard("rate")
+        if self.rating is not None:
+            raise InvalidCommand(self.id, "rate", f"already rated {self.rating}")
+        if rating not in Rating._value2member_map_:
+            raise InvalidCommand(self.id, "rate", f"unknown rating {rating!r}")
+        self._rated(rating, by, at)
+
+    @event("Rated")
+    def _rated(self, rating: str, by: str, at: datetime) -> None:
+        self.rating = rating
+
+    def urge(self, by: str, note: str, at: datetime) -> None:
+        """督办: a supervisor presses the current holder."""
+        self._guard("urge")
+        self._urged(by, note, at)
+
+    @event("Urged")
+    def _urged(self, by: str, note: str, at: datetime) -> None:
+        self.urge_count += 1
+
+    def void(self, by: str, reason: str, at: datetime) -> None:
+        self._guard("void")
+        self._require("void", "reason", reason)
+        self._voided(by, reason, at)
+
+    @event("Voided")
+    def _voided(self, by: str, reason: str, at: datetime) -> None:
+        self.status = S.VOIDED
+
+    def merge_into(self, original_id: UUID, by: str, at: datetime) -> None:
+        """Closed as a duplicate: the public is pointed to the original."""
+        self._guard("merge")
+        if original_id == self.id:
+            raise InvalidCommand(self.id, "merge", "an incident cannot duplicate itself")
+        self._merged(str(original_id), by, at)
+
+    @event("MergedAsDuplicate")
+    def _merged(self, original_id: str, by: str, at: datetime) -> None:
+        self.status, self.merged_into = S.MERGED, original_id
+
+    def record_duplicate(self, duplicate_id: UUID, at: datetime) -> None:
+        """The original keeps a note of every extra report of the same thing."""
+        self._guard("record duplicate")
+        if duplicate_id == self.id or str(duplicate_id) in self.duplicates:
+            raise InvalidCommand(self.id, "record duplicate", f"{duplicate_id} is not a new duplicate")
+        self._duplicate_recorded(str(duplicate_id), at)
+
+    @event("DuplicateRecorded")
+    def _duplicate_recorded(self, duplicate_id: str, at: datetime) -> None:
+        self.duplicates.append(duplicate_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -62,10 +63,16 @@ class RouteOutcome:
     duplicates: int
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class RouteReports:
-    def __init__(self, service: IncidentService, router: Router):
+    def __init__(self, service: IncidentService, router: Router,
+                 clock: Callable[[], datetime] = utc_now):
         self.service = service
         self.router = router
+        self.clock = clock
 
     def prepare(self, messages: Sequence[InboundMessage]) -> PreparedBatch:
         by_stream: dict[str, list[InboundMessage]] = {}
@@ -132,5 +139,5 @@ class RouteReports:
             if report.reporter else None,
             attachments=list(report.attachments), extra=dict(report.model_extra or {}),
         )
-        incident.dispatch(self.router(report.category))
+        incident.dispatch(self.router(report.category), at=self.clock())
         return incident
