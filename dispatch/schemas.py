@@ -5,15 +5,20 @@ import json
 from pathlib import Path
 
 from dispatch.contracts import IncidentReported
+from dispatch.event_contract import incident_event
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "contracts"
-MODELS = {"IncidentReported": IncidentReported}
 
 
 def rendered_schemas() -> dict[str, str]:
-    return {f"{name}.schema.json": json.dumps(model.model_json_schema(), indent=2,
-                                              ensure_ascii=False) + "\n"
-            for name, model in MODELS.items()}
+    schemas = {
+        "IncidentReported": IncidentReported.model_json_schema(),
+        "IncidentEvent": {"title": "IncidentEvent",
+                          "description": "One event on incidents.events, told apart by `type`.",
+                          **incident_event.json_schema()},
+    }
+    return {f"{name}.schema.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+            for name, schema in schemas.items()}
 
 
 def stale_schemas(directory: Path = SCHEMA_DIR) -> list[str]:

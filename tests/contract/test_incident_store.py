@@ -1,0 +1,82 @@
+"""One contract suite for the incident store, run against every backend (eventsourcing style).
+
+Each backend is a subclass that says how to make a service; every test runs on each.
+"""
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from dispatch.domain.incident import IncidentStatus
+from dispatch.published import published_event
+from dispatch.service_layer.incident_service import IncidentService
+from dispatch.service_layer.route_reports import InboundMessage, RouteReports
+from infra.store import memory_service, sqlite_service
+from policies.category_table import CategoryTable
+from tests.factories import report_bytes
+from tests.unit.test_event_contract import whole_story
+from tests.unit.test_incident import new_incident
+
+
+class IncidentStoreContract:
+    @pytest.fixture
+    def service(self, tmp_path) -> IncidentService:
+        raise NotImplementedError
+
+    def test_a_whole_story_is_stored_and_replayed_into_equal_incidents(self, service):
+        incidents = whole_story()
+        service.save(*incidents)
+        for incident in incidents:
+            assert service.get_incident(incident.id).__dict__ == incident.__dict__
+
+    def test_events_and_tracking_are_recorded_together(self, service):
+        incident = new_incident("A")
+        service.record([incident], Tracking("incidents.reported:0", 5))
+        assert service.tracked_position("incidents.reported:0") == 5
+        assert service.tracked_position("incidents.reported:1") is None
+        assert service.existing([incident.id, new_incident("B").id]) == {incident.id}
+
+    def test_a_refused_transaction_leaves_neither_events_nor_tracking(self, service):
+        service.record([new_incident("A")], Tracking("incidents.reported:0", 1))
+        with pytest.raises(IntegrityError):
+            service.record([new_incident("B"), new_incident("A")], Tracking("incidents.reported:0", 2))
+        assert service.tracked_position("incidents.reported:0") == 1
+        assert service.existing([new_incident("B").id]) == set()
+
+    def test_a_position_not_above_the_last_is_refused(self, service):
+        service.record([new_incident("A")], Tracking("incidents.reported:0", 7))
+        with pytest.raises(IntegrityError):
+            service.record([new_incident("B")], Tracking("incidents.reported:0", 7))
+
+    def test_notifications_come_in_order_after_a_position(self, service):
+        service.save(*whole_story())
+        everything = service.notifications_after(0, 1000)
+        ids = [n.id for n in everything]
+        assert ids == sorted(ids) and len(ids) == len(set(ids))
+        later = service.notifications_after(ids[4], 1000)
+        assert [n.id for n in later] == ids[5:]
+        versions: dict = {}
+        for notification in everything:
+            event = published_event(service.domain_event(notification))
+            assert event["version"] == versions.get(event["incident_id"], 0) + 1
+            versions[event["incident_id"]] = event["version"]
+
+    def test_the_route_step_is_idempotent_on_this_store(self, service):
+        route = RouteReports(service, CategoryTable.load().route)
+        batch = [InboundMessage("r", 0, n, None, report_bytes(f"R{n}")) for n in range(20)]
+        route.record(route.prepare(batch))
+        again = route.prepare(batch)
+        assert again.redelivered == 20 and route.record(again).recorded == []
+        stored = service.existing(new_incident(f"R{n}").id for n in range(20))
+        assert len(stored) == 20
+        assert {service.get_incident(i).status for i in stored} == {IncidentStatus.DISPATCHED}
+
+
+class TestInMemoryStore(IncidentStoreContract):
+    @pytest.fixture
+    def service(self, tmp_path):
+        return memory_service()
+
+
+class TestSQLiteStore(IncidentStoreContract):
+    @pytest.fixture
+    def service(self, tmp_path):
+        return sqlite_service(tmp_path / "store.sqlite")

@@ -1,0 +1,71 @@
+"""Every published event matches its hand-written model, and every domain event has one."""
+import orjson
+import pytest
+
+from dispatch.domain.incident import Incident
+from dispatch.event_contract import EVENT_MODELS, incident_event
+from dispatch.published import published_event
+from infra.store import memory_service
+from tests.unit.test_incident import T0, accepted, decision, dispatched, new_incident
+
+ENVELOPE = {"incident_id", "version", "type", "occurred_at", "recorded_at"}
+DOMAIN_EVENTS = {name: cls for name, cls in vars(Incident).items()
+                 if isinstance(cls, type) and issubclass(cls, Incident.Event)
+                 and name not in ("Event", "Created")}
+
+
+def test_each_domain_event_has_a_model_with_the_same_fields():
+    models = {model.__name__: model for model in EVENT_MODELS}
+    assert set(models) == set(DOMAIN_EVENTS)
+    for name, event_class in DOMAIN_EVENTS.items():
+        domain_fields = set(event_class.__annotations__) - {"at"}
+        assert set(models[name].model_fields) - ENVELOPE == domain_fields, name
+
+
+def whole_story() -> list[Incident]:
+    first = accepted()
+    first.request_extension("police", 8, "parts", at=T0)
+    first.decide_extension(True, by="sup", at=T0)
+    first.suspend("sup", "court", at=T0)
+    first.resume("sup", at=T0)
+    first.urge("sup", "hurry", at=T0)
+    first.resolve("police", "done", at=T0)
+    first.verify("gw", passed=False, note="not done", at=T0)
+    first.resolve("police", "done now", at=T0)
+    first.verify("gw", passed=True, note="", at=T0)
+    first.rate("basically_satisfied", by="reporter", at=T0)
+    second = new_incident("R-2")
+    second.dispatch(decision("police"), at=T0)
+    second.return_("police", "not ours", at=T0)
+    second.dispatch(decision(queue="street"), at=T0)
+    second.reassign(decision("housing"), by="sup", reason="manual", at=T0)
+    second.reclassify("building.unsafe", by="sup", at=T0)
+    second.dispatch(decision("urban"), at=T0)
+    second.accept("urban", at=T0)
+    second.request_extension("urban", 4, "waiting", at=T0)
+    second.decide_extension(False, by="sup", at=T0, reason="not needed")
+    second.void("sup", "prank", at=T0)
+    third = new_incident("R-3")
+    third.merge_into(first.id, by="route", at=T0)
+    first.record_duplicate(third.id, at=T0)
+    return [first, second, third]
+
+
+def test_a_whole_story_publishes_events_that_all_validate():
+    service = memory_service()
+    service.save(*whole_story())
+    published = [orjson.loads(orjson.dumps(published_event(service.domain_event(n))))
+                 for n in service.notifications_after(0, 1000)]
+    assert {event["type"] for event in published} == set(DOMAIN_EVENTS)
+    for event in published:
+        model = incident_event.validate_python(event)
+        assert model.type == event["type"]
+
+
+def test_an_event_missing_a_field_does_not_validate():
+    service = memory_service()
+    service.save(dispatched())
+    event = published_event(service.domain_event(service.notifications_after(0, 10)[1]))
+    del event["policy_version"]
+    with pytest.raises(ValueError, match="policy_version"):
+        incident_event.validate_python(event)
