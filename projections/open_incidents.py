@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 UNASSIGNED = "(not yet dispatched)"
+AWAITING_ROUTING = "(awaiting a new decision)"
+CLOSING_EVENTS = frozenset({"Closed", "Voided", "MergedAsDuplicate"})
 
 
 @dataclass(slots=True)
@@ -39,10 +41,14 @@ class OpenIncidentsByDepartment:
                 row = self.rows[incident_id] = IncidentRow(0, UNASSIGNED, True)
             row.version = event["version"]
             kind = event["type"]
-            if kind == "Dispatched":
+            if kind in ("Dispatched", "Reassigned"):
                 row.holder = event["department"]
             elif kind == "QueuedForManualDispatch":
                 row.holder = f"queue:{event['manual_queue']}"
+            elif kind in ("Returned", "Reclassified"):
+                row.holder = AWAITING_ROUTING
+            elif kind in CLOSING_EVENTS:
+                row.is_open = False
             changed.add(incident_id)
         return changed
 

@@ -49,3 +49,38 @@ def test_resent_events_in_any_batches_change_nothing(resends, batch_size):
         noisy.apply(stream[start:start + batch_size])
     assert noisy.counts() == clean.counts()
     assert noisy.rows == clean.rows
+
+
+def test_the_view_follows_the_whole_loop():
+    from infra.store import memory_service
+    from tests.unit.test_event_contract import whole_story
+
+    service = memory_service()
+    first, second, third = whole_story()
+    service.save(first, second, third)
+    view = OpenIncidentsByDepartment()
+    view.apply(published_event(service.domain_event(n)) for n in service.notifications_after(0, 1000))
+    assert view.counts() == {}  # closed, voided, merged: nothing left open
+    assert [view.rows[str(i.id)].is_open for i in (first, second, third)] == [False] * 3
+
+
+def test_a_returned_ticket_waits_for_a_new_decision_and_a_reassigned_one_moves():
+    from datetime import datetime, timezone
+
+    from dispatch.domain.routing import RoutingDecision
+    from infra.store import memory_service
+    from tests.unit.test_incident import new_incident
+
+    at = datetime(2026, 11, 26, tzinfo=timezone.utc)
+    service, incident = memory_service(), new_incident()
+    incident.dispatch(RoutingDecision("r", "v", "s", department="police"), at=at)
+    incident.return_("police", "not ours", at=at)
+    service.save(incident)
+    view = OpenIncidentsByDepartment()
+    view.apply(published_event(service.domain_event(n)) for n in service.notifications_after(0, 100))
+    assert view.counts() == {"(awaiting a new decision)": 1}
+    position = service.recorder.max_notification_id()
+    incident.reassign(RoutingDecision("manual", "v", "s", department="housing"), "sup", "x", at=at)
+    service.save(incident)
+    view.apply(published_event(service.domain_event(n)) for n in service.notifications_after(position, 100))
+    assert view.counts() == {"housing": 1}
