@@ -45,6 +45,7 @@ class Reported(_Envelope):
 class Dispatched(_Decision):
     type: Literal["Dispatched"]
     department: str
+    co_handling: list[str] = Field(description="协办 departments that assist")
 
 
 class QueuedForManualDispatch(_Decision):
@@ -55,6 +56,7 @@ class QueuedForManualDispatch(_Decision):
 class Reassigned(_Decision):
     type: Literal["Reassigned"]
     department: str
+    co_handling: list[str]
     by: str
     reason: str
 

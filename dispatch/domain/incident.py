@@ -43,6 +43,7 @@ class Incident(Aggregate):
         self.extra = extra
         self.status = S.REPORTED
         self.department: str | None = None
+        self.co_handling: list[str] = []
         self.manual_queue: str | None = None
         self.sla_class: str | None = None
         self.decisions: list[dict[str, Any]] = []
@@ -75,16 +76,17 @@ class Incident(Aggregate):
         if decision.department in self.excluded_departments:
             raise ExcludedDepartment(self.id, decision.department)
         if decision.department is not None:
-            self._dispatched(decision.department, decision.rule_id, decision.policy_version,
-                             decision.sla_class, at)
+            self._dispatched(decision.department, list(decision.co_handling), decision.rule_id,
+                             decision.policy_version, decision.sla_class, at)
         else:
             self._queued(decision.manual_queue, decision.rule_id, decision.policy_version,
                          decision.sla_class, at)
 
     @event("Dispatched")
-    def _dispatched(self, department: str, rule_id: str, policy_version: str,
-                    sla_class: str, at: datetime) -> None:
+    def _dispatched(self, department: str, co_handling: list[str], rule_id: str,
+                    policy_version: str, sla_class: str, at: datetime) -> None:
         self._route_to(department, None, rule_id, policy_version, sla_class)
+        self.co_handling = co_handling
 
     @event("QueuedForManualDispatch")
     def _queued(self, manual_queue: str, rule_id: str, policy_version: str, sla_class: str,
@@ -95,6 +97,7 @@ class Incident(Aggregate):
                   policy_version: str, sla_class: str) -> None:
         self.status = S.DISPATCHED if department else S.AWAITING_MANUAL_DISPATCH
         self.department, self.manual_queue, self.sla_class = department, queue, sla_class
+        self.co_handling = []
         self.pending_extension_hours = None  # asked by the previous holder, if any
         self.decisions.append({"department": department, "manual_queue": queue,
                                "rule_id": rule_id, "policy_version": policy_version,
@@ -106,13 +109,15 @@ class Incident(Aggregate):
         self._require("reassign", "reason", reason)
         if decision.department is None or decision.department == self.department:
             raise InvalidCommand(self.id, "reassign", "needs a department other than the current one")
-        self._reassigned(decision.department, decision.rule_id, decision.policy_version,
-                         decision.sla_class, by, reason, at)
+        self._reassigned(decision.department, list(decision.co_handling), decision.rule_id,
+                         decision.policy_version, decision.sla_class, by, reason, at)
 
     @event("Reassigned")
-    def _reassigned(self, department: str, rule_id: str, policy_version: str, sla_class: str,
-                    by: str, reason: str, at: datetime) -> None:
+    def _reassigned(self, department: str, co_handling: list[str], rule_id: str,
+                    policy_version: str, sla_class: str, by: str, reason: str,
+                    at: datetime) -> None:
         self._route_to(department, None, rule_id, policy_version, sla_class)
+        self.co_handling = co_handling
         self.reassign_count += 1
 
     def reclassify(self, category: str, by: str, at: datetime) -> None:

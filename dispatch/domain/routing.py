@@ -11,6 +11,7 @@ class RoutingDecision:
     sla_class: str
     department: str | None = None
     manual_queue: str | None = None
+    co_handling: tuple[str, ...] = ()   # 协办: departments that assist the responsible one
 
     def __post_init__(self) -> None:
         if (self.department is None) == (self.manual_queue is None):
