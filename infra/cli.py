@@ -54,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report.set_defaults(run=_report)
 
+    territory = commands.add_parser("territory", help="the city's grids, places and people")
+    territory_actions = territory.add_subparsers(title="actions", metavar="ACTION", required=True)
+    check = territory_actions.add_parser(
+        "check", help="validate a territory file: overlaps, gaps, vacant grids, multi-grid workers")
+    check.add_argument("file", nargs="?", default=None,
+                       help="territory JSON (default: the shipped demo city)")
+    check.add_argument("--format", choices=["table", "json"], default="table")
+    check.set_defaults(run=_territory_check)
+
     schemas = commands.add_parser("schemas", help="check or write the contracts' JSON Schema files")
     schemas.add_argument("--write", action="store_true", help="rewrite the stale files")
     schemas.set_defaults(run=_schemas)
@@ -149,6 +158,14 @@ def _rebuild(args, settings: Settings) -> int:
     count = rebuild_views(settings)
     print(f"replayed {count} events into {settings.views}")
     return 0
+
+
+def _territory_check(args, settings: Settings) -> int:
+    from dispatch.territory.demo_city import DATA_FILE
+    from infra.territory_cli import territory_check
+    text, code = territory_check(args.file or str(DATA_FILE), args.format)
+    print(text)
+    return code
 
 
 def _schemas(args, settings: Settings) -> int:
