@@ -42,6 +42,27 @@ class Reported(_Envelope):
     extra: dict[str, Any]
 
 
+class Place(BaseModel):
+    """Where the territory put it; `grid` is null and `reason` says why when nothing did."""
+    model_config = ConfigDict(extra="forbid")
+    how: str | None = Field(description="qr_code, address_id, grid_id or point")
+    grid: str | None
+    community: str | None
+    street: str | None
+    district: str | None
+    grid_kind: str | None
+    managing_unit: str | None
+    overlays: list[str]
+    address: str | None
+    reason: str | None
+    notes: list[str]
+
+
+class Located(_Envelope):
+    type: Literal["Located"]
+    place: Place
+
+
 class Dispatched(_Decision):
     type: Literal["Dispatched"]
     department: str
@@ -157,7 +178,7 @@ class DuplicateRecorded(_Envelope):
 
 
 EVENT_MODELS: tuple[type[_Envelope], ...] = (
-    Reported, Dispatched, QueuedForManualDispatch, Reassigned, Reclassified, Accepted,
+    Reported, Located, Dispatched, QueuedForManualDispatch, Reassigned, Reclassified, Accepted,
     Returned, ExtensionRequested, ExtensionGranted, ExtensionRefused, Suspended, Resumed,
     Resolved, Closed, Reopened, Rated, Urged, Voided, MergedAsDuplicate, DuplicateRecorded,
 )

@@ -9,6 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
+# Only the incident's own events go out; other records in the store (policy versions)
+# are the engine's business.
+INCIDENT_TOPIC_PREFIX = "dispatch.domain.incident:"
+
+
+def is_incident_event(stored_topic: str) -> bool:
+    return stored_topic.startswith(INCIDENT_TOPIC_PREFIX)
 
 
 def published_event(domain_event: Any) -> dict[str, Any]:

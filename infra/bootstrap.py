@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datetime import datetime, timezone
+
+from dispatch.service_layer.dispatcher import Dispatcher
 from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.route_reports import RouteReports
+from dispatch.territory.view import TerritoryView
 from infra.broker import LocalBroker
 from infra.settings import Settings
 from infra.store import sqlite_service
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
-from policies.category_table import DEFAULT_POLICY, CategoryTable
+from infra.territory_source import territory_view
+from policies.loader import DEMO_POLICY, load_policy
+from policies.routing_policy import RoutingPolicy
 
 
 def local_broker(settings: Settings) -> LocalBroker:
@@ -34,16 +40,27 @@ def resolve_bootstrap(settings: Settings, *, start: bool = True) -> str:
 class Engine:
     settings: Settings
     service: IncidentService
-    policy: CategoryTable
+    territory: TerritoryView
+    policy: RoutingPolicy
     route_reports: RouteReports
     views: OpenIncidentsStore
 
 
+def build_dispatcher(settings: Settings) -> Dispatcher:
+    return Dispatcher(territory_view(settings.territory_path),
+                      load_policy(settings.policy_path or DEMO_POLICY))
+
+
 def build_engine(settings: Settings) -> Engine:
     service = sqlite_service(settings.store)
-    policy = CategoryTable.load(settings.policy_path or DEFAULT_POLICY)
-    return Engine(settings, service, policy, RouteReports(service, policy.route),
-                  OpenIncidentsStore(settings.views))
+    dispatcher = build_dispatcher(settings)
+    policy_file = settings.policy_path or DEMO_POLICY
+    # Keep the text behind the version that decisions will name (once per version).
+    service.record_policy_version(dispatcher.policy.version, dispatcher.policy.document.policy.name,
+                                  str(policy_file), policy_file.read_text(encoding="utf-8"),
+                                  at=datetime.now(timezone.utc))
+    return Engine(settings, service, dispatcher.territory, dispatcher.policy,
+                  RouteReports(service, dispatcher), OpenIncidentsStore(settings.views))
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:

@@ -141,15 +141,14 @@ def _demo(args, settings: Settings) -> int:
 
 def _report(args, settings: Settings) -> int:
     from infra.report_table import render_counts
+    from infra.territory_source import department_names
     from infra.view_store import OpenIncidentsStore
-    from policies.category_table import DEFAULT_POLICY, CategoryTable
     if not settings.views.exists():
         print(f"no views yet at {settings.views}: run a worker or `grid-dispatch rebuild`",
               file=sys.stderr)
         return 1
-    policy = CategoryTable.load(settings.policy_path or DEFAULT_POLICY)
     view = OpenIncidentsStore(settings.views).load()
-    print(render_counts(view.counts(), policy.departments, args.format))
+    print(render_counts(view.counts(), department_names(settings.territory_path), args.format))
     return 0
 
 

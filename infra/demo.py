@@ -12,10 +12,10 @@ from infra.bootstrap import local_broker
 from infra.report_table import render_counts
 from infra.settings import Settings, Topics
 from infra.simulated_city import expected_incident_ids, publish_reports, simulated_reports
+from infra.territory_source import department_names
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
 from infra.worker_process import WorkerProcess
-from policies.category_table import DEFAULT_POLICY, CategoryTable
 from projections.open_incidents import UNASSIGNED
 
 
@@ -43,9 +43,8 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float) -> int
                                                   progress=bar.update))
         waited = wait_until_dispatched(settings, expected_incident_ids(reports), worker, timeout)
         view = OpenIncidentsStore(settings.views).load()
-        policy = CategoryTable.load(settings.policy_path or DEFAULT_POLICY)
         print()
-        print(render_counts(view.counts(), policy.departments))
+        print(render_counts(view.counts(), department_names(settings.territory_path)))
         print(f"\n{count} reports published in {seconds:.1f}s; all dispatched "
               f"{waited:.1f}s after publishing ended.\nThis run lives in {run_dir}; "
               f"GRID_DISPATCH_HOME={run_dir} grid-dispatch report shows it again.")

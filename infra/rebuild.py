@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tqdm import tqdm
 
-from dispatch.published import published_event
+from dispatch.published import is_incident_event, published_event
 from infra.settings import Settings
 from infra.store import sqlite_service
 from infra.view_store import OpenIncidentsStore
@@ -17,7 +17,8 @@ def replay(service, view: OpenIncidentsByDepartment, batch_size: int = 5000,
         notifications = service.notifications_after(position, batch_size)
         if not notifications:
             return count
-        view.apply(published_event(service.domain_event(n)) for n in notifications)
+        view.apply(published_event(service.domain_event(n)) for n in notifications
+                   if is_incident_event(n.topic))
         position = notifications[-1].id
         count += len(notifications)
         if progress:

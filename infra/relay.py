@@ -15,7 +15,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from eventsourcing.persistence import Tracking
 
-from dispatch.published import published_event
+from dispatch.published import is_incident_event, published_event
 from dispatch.service_layer.incident_service import IncidentService
 
 log = logging.getLogger(__name__)
@@ -48,11 +48,12 @@ class Relay:
                     pass
 
     async def publish_batch(self) -> int:
+        """Publish the next batch; return how many stored records it moved past."""
         if self._position is None:
             self._position = await asyncio.to_thread(
                 self.service.tracked_position, self.position_name) or 0
-        records, last_id = await asyncio.to_thread(self._read, self._position)
-        if not records:
+        records, last_id, seen = await asyncio.to_thread(self._read, self._position)
+        if not seen:
             return 0
         deliveries = [await self.producer.send(self.topic, value, key=key) for key, value in records]
         await asyncio.gather(*deliveries)
@@ -63,7 +64,7 @@ class Relay:
         if time.monotonic() - self._saved_at >= self.save_every:
             await self.save_position()
         self.published += len(records)
-        return len(records)
+        return seen
 
     async def save_position(self) -> None:
         if self._position is not None and self._position != self._saved_position:
@@ -72,10 +73,12 @@ class Relay:
             self._saved_position = self._position
         self._saved_at = time.monotonic()
 
-    def _read(self, position: int) -> tuple[list[tuple[bytes, bytes]], int]:
+    def _read(self, position: int) -> tuple[list[tuple[bytes, bytes]], int, int]:
         notifications = self.service.notifications_after(position, self.batch_size)
         records = []
         for notification in notifications:
+            if not is_incident_event(notification.topic):
+                continue
             event = published_event(self.service.domain_event(notification))
             records.append((event["incident_id"].encode(), orjson.dumps(event)))
-        return records, (notifications[-1].id if notifications else position)
+        return records, (notifications[-1].id if notifications else position), len(notifications)

@@ -37,6 +37,7 @@ class Settings:
     store_path: Path | None = None
     views_path: Path | None = None
     policy_path: Path | None = None
+    territory_path: Path | None = None
     app_id: str = "grid-dispatch"
     topics: Topics = field(default_factory=Topics)
     cache_dir: Path = PROJECT_ROOT / ".cache"
@@ -56,6 +57,7 @@ class Settings:
             store_path=path("GRID_DISPATCH_STORE"),
             views_path=path("GRID_DISPATCH_VIEWS"),
             policy_path=path("GRID_DISPATCH_POLICY"),
+            territory_path=path("GRID_DISPATCH_TERRITORY"),
             app_id=env.get("GRID_DISPATCH_APP_ID", "grid-dispatch"),
             topics=Topics(env.get("GRID_DISPATCH_TOPIC_PREFIX", "")),
             cache_dir=path("GRID_DISPATCH_CACHE") or PROJECT_ROOT / ".cache",

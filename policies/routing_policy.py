@@ -42,8 +42,9 @@ class RoutingPolicy:
     # -- deciding ------------------------------------------------------------------------
     def decide(self, situation: Situation, excluded: Collection[str] = (),
                returns: int = 0) -> RoutingDecision:
-        if returns >= self.return_limit:
-            return self.manual_queue(situation, "return-limit")
+        early = self._before_rules(situation, returns)
+        if early is not None:
+            return early
         key = situation.place_key()
         chain = self._chains.get(key)
         if chain is None:
@@ -69,6 +70,15 @@ class RoutingPolicy:
                     continue
             return rule.decision
         return self.manual_queue(situation, "fallback")
+
+    def _before_rules(self, situation: Situation, returns: int) -> RoutingDecision | None:
+        """Cases no rule decides: a place with no known owner (city-wide rules cannot be
+        assumed to hold there), and an incident returned too often."""
+        if situation.grid is None:
+            return self.manual_queue(situation, "unresolved-location")
+        if returns >= self.return_limit:
+            return self.manual_queue(situation, "return-limit")
+        return None
 
     def _chain(self, situation: Situation) -> tuple[CompiledRule, ...]:
         category, found = situation.category, []
@@ -102,8 +112,9 @@ class LinearPolicy(RoutingPolicy):
 
     def decide(self, situation: Situation, excluded: Collection[str] = (),
                returns: int = 0) -> RoutingDecision:
-        if returns >= self.return_limit:
-            return self.manual_queue(situation, "return-limit")
+        early = self._before_rules(situation, returns)
+        if early is not None:
+            return early
         day_kind = self.day_kind(situation.at.date())
         best = None
         for rule in self.rules:

@@ -10,13 +10,14 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from infra.settings import Settings, Topics
+from tests.city import SMALL_POLICY
 from infra.worker_process import WorkerProcess, wait_until  # noqa: F401 (re-exported)
 
 
 def isolated_settings(home: Path, bootstrap: str) -> Settings:
     tag = uuid.uuid4().hex[:8]
     return Settings(home=home, bootstrap_servers=bootstrap, app_id=f"gd-test-{tag}",
-                    topics=Topics(prefix=f"t{tag}."))
+                    topics=Topics(prefix=f"t{tag}."), policy_path=SMALL_POLICY)
 
 
 def start_worker(settings: Settings) -> WorkerProcess:

@@ -41,6 +41,7 @@ class Incident(Aggregate):
         self.reported_at, self.location, self.description = reported_at, location, description
         self.priority, self.reporter, self.attachments = priority, reporter, attachments
         self.extra = extra
+        self.place: dict[str, Any] | None = None
         self.status = S.REPORTED
         self.department: str | None = None
         self.co_handling: list[str] = []
@@ -69,7 +70,17 @@ class Incident(Aggregate):
         if not (value.strip() if isinstance(value, str) else value):
             raise InvalidCommand(self.id, command, f"{field} must not be empty")
 
-    # -- routing --------------------------------------------------------------------------
+    # -- location and routing -------------------------------------------------------------
+    def locate(self, place: dict[str, Any], at: datetime) -> None:
+        """Record where it is: the grid and the units over it, or why nothing answered.
+        `place` is the territory's resolution as plain values."""
+        self._guard("locate")
+        self._located(place, at)
+
+    @event("Located")
+    def _located(self, place: dict[str, Any], at: datetime) -> None:
+        self.place = place
+
     def dispatch(self, decision: RoutingDecision, at: datetime) -> None:
         """Apply a routing decision: to a department, or to a named manual queue."""
         self._guard("dispatch")

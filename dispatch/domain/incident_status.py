@@ -22,6 +22,7 @@ OPEN = frozenset(S) - {S.CLOSED, S.VOIDED, S.MERGED}
 WITH_DEPARTMENT = frozenset({S.DISPATCHED, S.ACCEPTED, S.SUSPENDED, S.RESOLVED})
 
 ALLOWED: dict[str, frozenset[IncidentStatus]] = {
+    "locate": frozenset({S.REPORTED}),
     "dispatch": frozenset({S.REPORTED, S.AWAITING_ROUTING}),
     "accept": frozenset({S.DISPATCHED}),
     "return": frozenset({S.DISPATCHED, S.ACCEPTED}),

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import Notification, ProcessRecorder, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, ProcessRecorder, Tracking
 
 from dispatch.domain.incident import Incident
+from dispatch.domain.policy_version import PolicyVersion
 
 
 class IncidentService(Application[UUID]):
@@ -46,6 +48,22 @@ class IncidentService(Application[UUID]):
             processing.aggregates[incident.id] = incident
         self._record(processing)
         return len(processing.events)
+
+    def record_policy_version(self, version: str, name: str, source: str, text: str,
+                              at: datetime) -> bool:
+        """Keep the text behind a policy version; False when it was recorded before."""
+        record = PolicyVersion(version=version, name=name, source=source, text=text, at=at)
+        if self.existing([record.id]):
+            return False
+        try:
+            self.save(record)
+        except IntegrityError:
+            return False  # another worker recorded it first
+        return True
+
+    def policy_text(self, version: str) -> str | None:
+        record_id = PolicyVersion.create_id(version)
+        return self.repository.get(record_id).text if self.existing([record_id]) else None
 
     def get_incident(self, incident_id: UUID) -> Incident:
         return self.repository.get(incident_id)

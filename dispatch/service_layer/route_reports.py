@@ -17,10 +17,9 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from dispatch.contracts import IncidentReported, InvalidReport, decode_report
 from dispatch.domain.incident import Incident, incident_id_for
-from dispatch.domain.routing import RoutingDecision
+from dispatch.service_layer.dispatcher import Dispatcher, place_of
 from dispatch.service_layer.incident_service import IncidentService
 
-Router = Callable[[str], RoutingDecision]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +67,10 @@ def utc_now() -> datetime:
 
 
 class RouteReports:
-    def __init__(self, service: IncidentService, router: Router,
+    def __init__(self, service: IncidentService, dispatcher: Dispatcher,
                  clock: Callable[[], datetime] = utc_now):
         self.service = service
-        self.router = router
+        self.dispatcher = dispatcher
         self.clock = clock
 
     def prepare(self, messages: Sequence[InboundMessage]) -> PreparedBatch:
@@ -130,14 +129,18 @@ class RouteReports:
         return incident_id_for(report.source.value, report.report_id)
 
     def _incident(self, report: IncidentReported) -> Incident:
+        location = report.location.model_dump(mode="json", exclude_none=True)
         incident = Incident(
             source=report.source.value, report_id=report.report_id, category=report.category,
-            reported_at=report.reported_at,
-            location=report.location.model_dump(mode="json", exclude_none=True),
+            reported_at=report.reported_at, location=location,
             description=report.description, priority=report.priority.value,
             reporter=report.reporter.model_dump(mode="json", exclude_none=True)
             if report.reporter else None,
             attachments=list(report.attachments), extra=dict(report.model_extra or {}),
         )
-        incident.dispatch(self.router(report.category), at=self.clock())
+        placement = self.dispatcher.place(location, report.category, report.source.value,
+                                          report.priority.value, report.reported_at)
+        now = self.clock()
+        incident.locate(place_of(placement.resolution), at=now)
+        incident.dispatch(self.dispatcher.decide(placement.situation), at=now)
         return incident

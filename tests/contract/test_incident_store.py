@@ -10,7 +10,7 @@ from dispatch.published import published_event
 from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.route_reports import InboundMessage, RouteReports
 from infra.store import memory_service, sqlite_service
-from policies.category_table import CategoryTable
+from tests.city import dispatcher
 from tests.factories import report_bytes
 from tests.unit.test_event_contract import whole_story
 from tests.unit.test_incident import new_incident
@@ -60,7 +60,7 @@ class IncidentStoreContract:
             versions[event["incident_id"]] = event["version"]
 
     def test_the_route_step_is_idempotent_on_this_store(self, service):
-        route = RouteReports(service, CategoryTable.load().route)
+        route = RouteReports(service, dispatcher())
         batch = [InboundMessage("r", 0, n, None, report_bytes(f"R{n}")) for n in range(20)]
         route.record(route.prepare(batch))
         again = route.prepare(batch)

@@ -8,14 +8,14 @@ from dispatch.service_layer.route_reports import InboundMessage, RouteReports
 from infra.settings import PROJECT_ROOT
 from infra.store import sqlite_service
 from infra.view_store import OpenIncidentsStore
-from policies.category_table import CategoryTable
+from tests.city import dispatcher
 from projections.open_incidents import OpenIncidentsByDepartment
 from tests.factories import report_bytes
 
 
 def test_rebuild_from_the_store_equals_the_live_view(tmp_path):
     service = sqlite_service(tmp_path / "store.sqlite")
-    route = RouteReports(service, CategoryTable.load().route)
+    route = RouteReports(service, dispatcher())
     categories = ["environment.noise", "market.food", "traffic.parking", "nothing.known"] * 50
     live = OpenIncidentsByDepartment()
     for start in range(0, len(categories), 37):
@@ -33,7 +33,7 @@ def test_rebuild_from_the_store_equals_the_live_view(tmp_path):
     result = subprocess.run([sys.executable, "-m", "infra.cli", "rebuild"], env=env,
                             cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "replayed 400 events" in result.stdout
+    assert "replayed 600 events" in result.stdout  # Reported, Located, Dispatched
     assert OpenIncidentsStore(tmp_path / "views.sqlite").load().rows == live.rows
 
     report = subprocess.run([sys.executable, "-m", "infra.cli", "report", "--format", "csv"],

@@ -9,7 +9,9 @@ from infra.store import sqlite_service
 from infra.simulated_city import simulated_reports
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
-from policies.category_table import CategoryTable
+from datetime import datetime
+
+from tests.city import dispatcher
 from tests.factories import report_bytes
 from tests.support import consume_all, isolated_settings, publish, start_worker, wait_until
 
@@ -47,12 +49,18 @@ def test_1000_incidents_are_dispatched_stored_republished_and_counted(worker):
 
     stored = dispatched_in_store(worker, [incident_id_for(r["source"], r["report_id"]) for r in reports])
     assert len(stored) == 1000
-    policy = CategoryTable.load()
+    policy = dispatcher().policy
+
+    def expected(report):
+        placement = dispatcher().place(report["location"], report["category"], report["source"],
+                                       report["priority"], datetime.fromisoformat(report["reported_at"]))
+        return dispatcher().decide(placement.situation)
+
     for report in reports:
         incident = stored[incident_id_for(report["source"], report["report_id"])]
-        expected = policy.route(report["category"])
-        assert incident.department == expected.department
-        assert incident.manual_queue == expected.manual_queue
+        assert incident.department == expected(report).department
+        assert incident.manual_queue == expected(report).manual_queue
+        assert incident.place["grid"] == report["location"]["grid_id"]
 
     def dispatched(messages):
         return [m for m in messages if orjson.loads(m.value)["type"] in
@@ -66,7 +74,7 @@ def test_1000_incidents_are_dispatched_stored_republished_and_counted(worker):
     assert {m.key.decode() for m in dispatched(published)} == ids
     assert all(d["policy_version"] == policy.version and d["rule_id"] for d in decisions)
 
-    expected_counts = Counter(policy.route(r["category"]).target for r in reports)
+    expected_counts = Counter(expected(r).target for r in reports)
     view = views.load()
     assert Counter(view.holder_of(i) for i in ids) == expected_counts
 
@@ -114,9 +122,10 @@ def test_the_same_report_published_twice_gives_one_incident(worker):
 
     service = sqlite_service(settings.store)
     events = service.recorder.select_events(incident_id_for("hotline", "TWICE-1"))
-    assert [e.topic.rsplit(".", 1)[-1] for e in events] == ["Reported", "Dispatched"]
+    assert [e.topic.rsplit(".", 1)[-1] for e in events] == ["Reported", "Located", "Dispatched"]
     published = consume_all(settings.bootstrap_servers, settings.topics.events,
                             until=lambda ms: any(orjson.loads(m.value)["incident_id"] == after_id
                                                  for m in ms))
     mine = [orjson.loads(m.value) for m in published if orjson.loads(m.value)["incident_id"] == incident_id]
-    assert sorted((e["version"], e["type"]) for e in mine) == [(1, "Reported"), (2, "Dispatched")]
+    assert sorted((e["version"], e["type"]) for e in mine) == [(1, "Reported"), (2, "Located"),
+                                                                (3, "Dispatched")]

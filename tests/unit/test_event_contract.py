@@ -6,7 +6,7 @@ from dispatch.domain.incident import Incident
 from dispatch.event_contract import EVENT_MODELS, incident_event
 from dispatch.published import published_event
 from infra.store import memory_service
-from tests.unit.test_incident import T0, accepted, decision, dispatched, new_incident
+from tests.unit.test_incident import T0, decision, dispatched, new_incident
 
 ENVELOPE = {"incident_id", "version", "type", "occurred_at", "recorded_at"}
 DOMAIN_EVENTS = {name: cls for name, cls in vars(Incident).items()
@@ -22,8 +22,16 @@ def test_each_domain_event_has_a_model_with_the_same_fields():
         assert set(models[name].model_fields) - ENVELOPE == domain_fields, name
 
 
+PLACE = {"how": "grid_id", "grid": "G0001", "community": "C1", "street": "S1", "district": "D1",
+         "grid_kind": "comprehensive", "managing_unit": None, "overlays": [], "address": None,
+         "reason": None, "notes": []}
+
+
 def whole_story() -> list[Incident]:
-    first = accepted()
+    first = new_incident()
+    first.locate(PLACE, at=T0)
+    first.dispatch(decision("police"), at=T0)
+    first.accept("police", at=T0)
     first.request_extension("police", 8, "parts", at=T0)
     first.decide_extension(True, by="sup", at=T0)
     first.suspend("sup", "court", at=T0)

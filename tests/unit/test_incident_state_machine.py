@@ -57,6 +57,11 @@ class IncidentLoop(RuleBasedStateMachine):
                 self.department = department
         return apply
 
+    @rule()
+    def locate(self):
+        place = {"how": "grid_id", "grid": "G1"}
+        self.attempt(lambda: self.incident.locate(place, at=AT), self.status == "reported")
+
     @rule(department=DEPARTMENTS, to_queue=st.booleans())
     def dispatch(self, department, to_queue):
         department = self.who(department)

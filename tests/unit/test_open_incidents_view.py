@@ -4,14 +4,14 @@ from hypothesis import strategies as st
 from dispatch.published import published_event
 from dispatch.service_layer.route_reports import InboundMessage, RouteReports
 from infra.store import memory_service
-from policies.category_table import CategoryTable
+from tests.city import dispatcher
 from projections.open_incidents import UNASSIGNED, OpenIncidentsByDepartment
 from tests.factories import report_bytes
 
 
 def stored_events(categories: list[str]) -> list[dict]:
     service = memory_service()
-    route = RouteReports(service, CategoryTable.load().route)
+    route = RouteReports(service, dispatcher())
     batch = [InboundMessage("r", 0, n, None, report_bytes(f"R{n}", category=c))
              for n, c in enumerate(categories)]
     route.record(route.prepare(batch))
@@ -23,7 +23,7 @@ def test_counts_open_incidents_per_department_and_queue():
     view.apply(stored_events(["environment.noise", "environment.air", "market.food-safety",
                               "unknown.thing"]))
     assert view.counts() == {"environment": 2, "market-supervision": 1,
-                             "queue:city-command-centre": 1}
+                             "queue:command-centre:street:ST01": 1}
 
 
 def test_a_reported_but_not_yet_dispatched_incident_is_shown_as_such():

@@ -3,13 +3,13 @@ import pytest
 from dispatch.domain.incident import IncidentStatus, incident_id_for
 from dispatch.service_layer.route_reports import InboundMessage, RouteReports
 from infra.store import memory_service
-from policies.category_table import CategoryTable
+from tests.city import dispatcher
 from tests.factories import report_bytes
 
 
 @pytest.fixture
 def route():
-    return RouteReports(memory_service(), CategoryTable.load().route)
+    return RouteReports(memory_service(), dispatcher())
 
 
 def messages(*values: bytes, partition: int = 0, first_offset: int = 0) -> list[InboundMessage]:
@@ -40,7 +40,7 @@ def test_a_redelivered_batch_is_recognised_and_skipped(route):
     prepared, outcome = run(route, batch)
     assert prepared.redelivered == 3
     assert prepared.dead_letters == [] and outcome.recorded == []
-    assert route.service.recorder.max_notification_id() == 4
+    assert route.service.recorder.max_notification_id() == 6  # Reported, Located, Dispatched x2
 
 
 def test_a_partly_redelivered_batch_processes_only_the_new_part(route):
@@ -55,7 +55,7 @@ def test_the_same_report_published_twice_gives_one_incident(route):
     _, later = run(route, messages(report_bytes("A"), first_offset=2))
     assert len(first.recorded) == 1 and first.duplicates == 1
     assert later.recorded == [] and later.duplicates == 1
-    assert route.service.recorder.max_notification_id() == 2
+    assert route.service.recorder.max_notification_id() == 3
 
 
 def test_positions_are_tracked_per_partition(route):
@@ -75,13 +75,24 @@ def test_an_uncovered_category_lands_in_the_manual_queue(route):
     run(route, messages(report_bytes("A", category="misc.unclassified")))
     incident = route.service.get_incident(incident_id_for("hotline", "A"))
     assert incident.status is IncidentStatus.AWAITING_MANUAL_DISPATCH
-    assert incident.manual_queue == "city-command-centre"
+    assert incident.manual_queue == "command-centre:street:ST01"  # G0001's street
+
+
+def test_every_incident_records_where_it_is_or_why_nowhere(route):
+    run(route, messages(report_bytes("A", location={"grid_id": "G0042"}),
+                        report_bytes("B", location={"grid_id": "G9999"})))
+    found = route.service.get_incident(incident_id_for("hotline", "A"))
+    lost = route.service.get_incident(incident_id_for("hotline", "B"))
+    assert found.place["grid"] == "G0042" and found.place["street"] and found.place["district"]
+    assert lost.place["grid"] is None and "G9999" in lost.place["reason"]
+    assert lost.status is IncidentStatus.AWAITING_MANUAL_DISPATCH
+    assert lost.manual_queue == "city-command-centre"  # no street or district to ask
 
 
 def test_a_batch_recorded_meanwhile_by_another_worker_is_skipped_not_doubled(route):
-    other = RouteReports(route.service, route.router)
+    other = RouteReports(route.service, route.dispatcher)
     batch = messages(report_bytes("A"), report_bytes("B"))
     mine, theirs = route.prepare(batch), other.prepare(batch)
     assert len(other.record(theirs).recorded) == 2
     assert route.record(mine).recorded == []
-    assert route.service.recorder.max_notification_id() == 4
+    assert route.service.recorder.max_notification_id() == 6
