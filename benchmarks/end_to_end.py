@@ -98,8 +98,8 @@ def run(count: int) -> None:
             if broker:
                 broker.stop()
     print(f"\nend to end, {count} incidents, one broker, 2-core machine\n")
-    print(f"| path | seconds | incidents/s | share of raw |")
-    print(f"|---|---:|---:|---:|")
+    print("| path | seconds | incidents/s | share of raw |")
+    print("|---|---:|---:|---:|")
     print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% |")
     print(f"| engine: publish -> visible in view | {engine:.2f} | {count / engine:,.0f} | "
           f"{raw / engine:.1%} |")

@@ -1,6 +1,8 @@
 """One rule, compiled: plain fields for fast checks, its specificity, and its decision.
 
 Specificity orders rules from most to least specific, lexicographically:
+  0. charters first: inside an exclusive grid its managing unit takes what its charter
+     lists, whatever other rules say (the rest falls through to them),
   1. category depth (segments of the prefix; `*` is 0),
   2. place level: city 0 < district 1 < street 2 < named area 3 < community 4 < grid or
      managing unit 5,
@@ -37,7 +39,8 @@ class CompiledRule:
     starts: date | None
     ends: date | None
     decision: RoutingDecision
-    specificity: tuple[int, int, int, int, int]
+    specificity: tuple[int, int, int, int, int, int]
+    excepted: tuple[str, ...] = ()      # categories under `prefix` that it leaves alone
 
     @property
     def department(self) -> str:
@@ -49,7 +52,8 @@ class CompiledRule:
 
 
 def compile_rule(rule: Rule, version: str, default_sla: str,
-                 place: tuple[str, str | None] | None = None) -> CompiledRule:
+                 place: tuple[str, str | None] | None = None, charter: bool = False,
+                 excepted: tuple[str, ...] = ()) -> CompiledRule:
     place_key, place_value = place or rule.scope.place
     conditions = sum(x is not None for x in (rule.source, rule.priority, rule.hours, rule.days))
     depth = 0 if rule.category == "*" else rule.category.count(".") + 1
@@ -64,8 +68,9 @@ def compile_rule(rule: Rule, version: str, default_sla: str,
         decision=RoutingDecision(rule_id=rule.id, policy_version=version,
                                  sla_class=rule.sla_class or default_sla,
                                  department=rule.department, co_handling=rule.co_handling),
-        specificity=(depth, PLACE_LEVEL[place_key], rule.scope.grid_kind is not None,
+        specificity=(int(charter), depth, PLACE_LEVEL[place_key], rule.scope.grid_kind is not None,
                      conditions, rule.precedence),
+        excepted=excepted,
     )
 
 
@@ -75,7 +80,12 @@ def _minutes(value) -> int:
 
 def covers_category(rule: CompiledRule, category: str) -> bool:
     prefix = rule.prefix
-    return prefix == "*" or category == prefix or category.startswith(prefix + ".")
+    covered = prefix == "*" or category == prefix or category.startswith(prefix + ".")
+    return covered and not (rule.excepted and is_excepted(rule, category))
+
+
+def is_excepted(rule: CompiledRule, category: str) -> bool:
+    return any(category == e or category.startswith(e + ".") for e in rule.excepted)
 
 
 def covers_place(rule: CompiledRule, situation: Situation) -> bool:
@@ -102,6 +112,8 @@ def in_hours(rule: CompiledRule, at: datetime) -> bool:
 def why_not(rule: CompiledRule, situation: Situation, day_kind: str) -> str | None:
     """None when the rule applies to the situation; else the first reason it does not."""
     if not covers_category(rule, situation.category):
+        if rule.excepted and is_excepted(rule, situation.category):
+            return f"category {situation.category} is excepted from it"
         return f"category {situation.category} is not under {rule.prefix}"
     if not covers_place(rule, situation):
         where = "the city" if rule.place_key == "city" else f"{rule.place_key} {rule.place_value}"

@@ -9,7 +9,14 @@ from policies.compiled_rule import CompiledRule, why_not
 from policies.routing_policy import RoutingPolicy
 from policies.situation import Situation
 
-FACETS = ("category depth", "place level", "grid kind", "conditions", "precedence")
+FACETS = ("charter", "category depth", "place level", "grid kind", "conditions", "precedence")
+
+
+QUEUE_REASONS = {
+    "return-limit": "returned too often, so a person dispatches it",
+    "unresolved-location": "the place has no known owner, so a person dispatches it",
+    "fallback": "no rule applies, so a person dispatches it",
+}
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,7 @@ def explain(policy: RoutingPolicy, situation: Situation, excluded: Collection[st
                                 _verdict(rule, winner, situation, day_kind, excluded, returns,
                                          policy.return_limit)))
     if winner is None:
-        verdicts.append(Verdict(decision.rule_id, None,
-                                "chosen: return limit reached" if decision.rule_id == "return-limit"
-                                else "chosen: no rule applies, so a person dispatches it"))
+        verdicts.append(Verdict(decision.rule_id, None, "chosen: " + QUEUE_REASONS[decision.rule_id]))
     return Explanation(situation, decision, verdicts)
 
 

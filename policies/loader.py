@@ -52,6 +52,7 @@ def parse_policy(raw: bytes, source: str = "<policy>",
                            for item in error.errors(include_url=False)]) from None
     version = "sha256:" + hashlib.sha256(raw).hexdigest()[:16]
     rules = compile_document(document, version)
+    _refuse_duplicate_ids(rules, source)
     ties = conflicts(rules)
     if ties:
         raise PolicyError([
@@ -59,7 +60,14 @@ def parse_policy(raw: bytes, source: str = "<policy>",
             f"{b.id!r} (line {_rule_line(lines, document, b.id)}): equally specific, both can "
             f"match, different answers ({a.department} vs {b.department}); "
             "narrow one or give one a higher precedence" for a, b in ties])
-    return RoutingPolicy(document, rules, version, day_kind)
+    policy = RoutingPolicy(document, rules, version, day_kind)
+    policy.source = source
+    policy.rule_lines = {rule.id: line_of(lines, ("rule", n, "id")) for n, rule in enumerate(document.rules)}
+    for n, charter in enumerate(document.charters):
+        for category in charter.categories:
+            policy.rule_lines[charter_rule_id(charter, category)] = \
+                line_of(lines, ("charter", n, "managing_unit"))
+    return policy
 
 
 def compile_document(document: PolicyDocument, version: str) -> list[CompiledRule]:
@@ -70,12 +78,29 @@ def compile_document(document: PolicyDocument, version: str) -> list[CompiledRul
     return rules
 
 
+def charter_rule_id(charter: Charter, category: str) -> str:
+    since = f"@{charter.effective.start}" if charter.effective.start else ""
+    return f"charter:{charter.managing_unit}{since}:{category}"
+
+
 def _charter_rules(charter: Charter, version: str, default_sla: str) -> list[CompiledRule]:
-    return [compile_rule(Rule(id=f"charter:{charter.managing_unit}:{category}", category=category,
-                              scope=Scope(), department=charter.managing_unit,
-                              sla_class=charter.sla_class, effective=charter.effective),
-                         version, default_sla, place=("managing_unit", charter.managing_unit))
+    # Built without re-validation: the charter was validated, and its ids may be long.
+    return [compile_rule(Rule.model_construct(
+                id=charter_rule_id(charter, category), category=category, scope=Scope(),
+                source=None, priority=None, hours=None, days=None, effective=charter.effective,
+                department=charter.managing_unit, co_handling=(), sla_class=charter.sla_class,
+                precedence=0, note=""),
+            version, default_sla, place=("managing_unit", charter.managing_unit), charter=True,
+            excepted=charter.exceptions)
             for category in charter.categories]
+
+
+def _refuse_duplicate_ids(rules: list[CompiledRule], source: str) -> None:
+    seen: set[str] = set()
+    twice = sorted({rule.id for rule in rules if rule.id in seen or seen.add(rule.id)})
+    if twice:
+        raise PolicyError([f"{source}: rule id {rule_id!r} is given twice (charters compile to "
+                           "ids 'charter:<unit>[@<from>]:<category>')" for rule_id in twice])
 
 
 def _describe(item: dict[str, Any], source: str, lines: dict, data: dict) -> str:

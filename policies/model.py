@@ -110,10 +110,13 @@ class Charter(_Strict):
     territory's business, so a transfer needs no policy change."""
     managing_unit: str = Field(pattern=CODE)
     categories: tuple[str, ...] = Field(min_length=1)
+    exceptions: tuple[str, ...] = Field((), alias="except",
+                                        description="categories under those listed that stay "
+                                                    "with the normal rules")
     sla_class: str | None = Field(None, pattern=CODE)
     effective: Effective = Effective()
 
-    @field_validator("categories")
+    @field_validator("categories", "exceptions")
     @classmethod
     def _categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         bad = [c for c in value if not re.match(CATEGORY, c)]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import date
 
 from dispatch.domain.routing import RoutingDecision
-from policies.compiled_rule import (CompiledRule, covers_category, covers_place, in_hours,
+from policies.compiled_rule import (CompiledRule, covers_category, in_hours, is_excepted,
                                      why_not)
 from policies.model import PolicyDocument
 from policies.situation import Situation
@@ -30,14 +30,18 @@ class RoutingPolicy:
                  day_kind: DayKind = weekday_kind):
         self.document = document
         self.version = version
-        self.rules = sorted(rules, key=lambda r: (tuple(-x for x in r.specificity), r.id))
+        self.rules = sorted(rules, key=_order)
         self.by_id = {rule.id: rule for rule in self.rules}
         self.day_kind = day_kind
+        self.source = "<policy>"
+        self.rule_lines: dict[str, int | None] = {}
         self.return_limit = document.policy.return_limit
         self._chains: dict[tuple, tuple[CompiledRule, ...]] = {}
-        self._by_prefix: dict[str, list[CompiledRule]] = {}
-        for rule in self.rules:  # keeps the specificity order inside each prefix
-            self._by_prefix.setdefault(rule.prefix, []).append(rule)
+        # prefix -> (place key, place value) -> rules: a chain is built from a few lookups.
+        self._index: dict[str, dict[tuple[str, str | None], list[CompiledRule]]] = {}
+        for rule in self.rules:
+            places = self._index.setdefault(rule.prefix, {})
+            places.setdefault((rule.place_key, rule.place_value), []).append(rule)
 
     # -- deciding ------------------------------------------------------------------------
     def decide(self, situation: Situation, excluded: Collection[str] = (),
@@ -81,10 +85,20 @@ class RoutingPolicy:
         return None
 
     def _chain(self, situation: Situation) -> tuple[CompiledRule, ...]:
-        category, found = situation.category, []
-        for prefix in _prefixes(category):
-            found.extend(r for r in self._by_prefix.get(prefix, ()) if covers_place(r, situation))
-        chain = tuple(sorted(found, key=lambda r: (tuple(-x for x in r.specificity), r.id)))
+        places = [("city", None), ("district", situation.district), ("street", situation.street),
+                  ("community", situation.community), ("grid", situation.grid),
+                  ("managing_unit", situation.managing_unit),
+                  *(("area", area) for area in situation.areas)]
+        found = []
+        for prefix in _prefixes(situation.category):
+            by_place = self._index.get(prefix)
+            if by_place:
+                for place in places:
+                    for rule in by_place.get(place, ()):
+                        if (rule.grid_kind is None or rule.grid_kind == situation.grid_kind) \
+                                and not (rule.excepted and is_excepted(rule, situation.category)):
+                            found.append(rule)
+        chain = tuple(sorted(found, key=_order))
         if len(self._chains) >= CHAIN_CACHE_LIMIT:
             self._chains.clear()
         self._chains[situation.place_key()] = chain
@@ -124,6 +138,11 @@ class LinearPolicy(RoutingPolicy):
                     (rule.specificity == best.specificity and rule.id < best.id):
                 best = rule
         return best.decision if best else self.manual_queue(situation, "fallback")
+
+
+def _order(rule: CompiledRule) -> tuple:
+    """Most specific first; equally specific rules by id, so ties always break the same way."""
+    return tuple(-x for x in rule.specificity), rule.id
 
 
 def _prefixes(category: str) -> list[str]:
