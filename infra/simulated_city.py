@@ -41,7 +41,7 @@ def simulated_reports(count: int, run_id: str, seed: int = 7) -> Iterator[dict]:
         grid = rng.randrange(1, 401)
         location: dict = {"grid_id": f"G{grid:04d}"}
         if rng.random() < 0.5:
-            location["qr_code"] = f"QR-{grid:04d}-{rng.randrange(1, 60):03d}"
+            location["qr_code"] = f"QR-{grid:04d}-{rng.randrange(1, 4):03d}"  # plates 001..003
         if rng.random() < 0.3:
             location.update(lat=round(31.20 + rng.random() * 0.1, 6),
                             lon=round(121.40 + rng.random() * 0.1, 6))
