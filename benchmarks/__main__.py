@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from benchmarks import end_to_end, policy_decisions
 
@@ -14,6 +15,9 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks that the benchmarks run, measures nothing")
     args = parser.parse_args()
+    # A fresh broker's first requests get retriable errors that aiokafka logs and retries;
+    # they are noise in a table.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     if args.only in (None, "policy"):
         policy_decisions.run(2_000 if args.smoke else args.count or 200_000,
                              linear_count=200 if args.smoke else 2_000)

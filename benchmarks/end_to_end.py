@@ -17,26 +17,16 @@ import uuid
 from pathlib import Path
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from infra.broker import LocalBroker
+from infra.kafka_io import produce
 from infra.settings import PROJECT_ROOT, Settings, Topics
 from infra.simulated_city import simulated_reports
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
 from infra.worker_process import WorkerProcess, wait_until
-
-
-async def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
-                                enable_idempotence=True, max_batch_size=256 * 1024)
-    await producer.start()
-    try:
-        pending = [await producer.send(topic, value, key=key) for key, value in records]
-        await asyncio.gather(*pending)
-    finally:
-        await producer.stop()
 
 
 async def raw_round_trip(bootstrap: str, records: list[tuple[bytes, bytes]]) -> float:

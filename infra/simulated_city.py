@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 
 import orjson
-from aiokafka import AIOKafkaProducer
 
 from dispatch.domain.incident import incident_id_for
+from infra.kafka_io import new_producer
 
 SHANGHAI = timezone(timedelta(hours=8))
 CATEGORIES = [
@@ -64,8 +64,7 @@ async def publish_reports(bootstrap: str, topic: str, reports: list[dict], *,
                           rate: float = 0.0,
                           progress: Callable[[int], None] | None = None) -> float:
     """Publish the reports keyed by report_id; return the seconds it took."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all",
-                                enable_idempotence=True, max_batch_size=256 * 1024)
+    producer = new_producer(bootstrap)
     await producer.start()
     started = time.perf_counter()
     try:

@@ -13,10 +13,10 @@ import logging
 
 import faust
 import orjson
-from aiokafka import AIOKafkaProducer
 
 from dispatch.service_layer.route_reports import InboundMessage, RouteReports
 from infra.dead_letters import dead_letter_record
+from infra.kafka_io import new_producer
 from infra.relay import Relay
 from infra.settings import Settings
 from infra.view_store import OpenIncidentsStore
@@ -48,8 +48,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
 
     @app.task
     async def start_producer_and_relay() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                    acks="all", linger_ms=5, max_batch_size=256 * 1024)
+        producer = new_producer(bootstrap)
         await producer.start()
         relay = Relay(route_reports.service, producer, topics.events, settings.batch_size)
         parts.update(producer=producer, relay=relay)

@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer
 
+from infra.kafka_io import produce
 from infra.settings import Settings, Topics
 from tests.city import SMALL_POLICY
 from infra.worker_process import WorkerProcess, wait_until  # noqa: F401 (re-exported)
@@ -25,15 +26,7 @@ def start_worker(settings: Settings) -> WorkerProcess:
 
 
 def publish(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes]]) -> None:
-    async def run() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-        await producer.start()
-        try:
-            sent = [await producer.send(topic, value, key=key) for key, value in records]
-            await asyncio.gather(*sent)
-        finally:
-            await producer.stop()
-    asyncio.run(run())
+    asyncio.run(produce(bootstrap, topic, records))
 
 
 def consume_all(bootstrap: str, topic: str, until: Callable[[list], bool],
