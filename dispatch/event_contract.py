@@ -53,6 +53,7 @@ class Place(BaseModel):
     grid_kind: str | None
     managing_unit: str | None
     overlays: list[str]
+    grid_workers: list[str] = Field(description="full-time workers holding the grid that day")
     address: str | None
     reason: str | None
     notes: list[str]
@@ -151,7 +152,17 @@ class Reopened(_Envelope):
 class Rated(_Envelope):
     type: Literal["Rated"]
     rating: Rating
+    resolved: bool = Field(description="the reporter says the problem was solved (解决)")
     by: str
+
+
+class ReturnJudged(_Envelope):
+    type: Literal["ReturnJudged"]
+    number: int = Field(ge=1, description="which return of this incident, 1-based")
+    department: str = Field(description="the department that returned it")
+    justified: bool = Field(description="false: an unjustified return (推诿)")
+    by: str
+    note: str
 
 
 class Urged(_Envelope):
@@ -180,7 +191,7 @@ class DuplicateRecorded(_Envelope):
 EVENT_MODELS: tuple[type[_Envelope], ...] = (
     Reported, Located, Dispatched, QueuedForManualDispatch, Reassigned, Reclassified, Accepted,
     Returned, ExtensionRequested, ExtensionGranted, ExtensionRefused, Suspended, Resumed,
-    Resolved, Closed, Reopened, Rated, Urged, Voided, MergedAsDuplicate, DuplicateRecorded,
+    Resolved, Closed, Reopened, Rated, ReturnJudged, Urged, Voided, MergedAsDuplicate, DuplicateRecorded,
 )
 IncidentEvent = Annotated[Union[EVENT_MODELS], Field(discriminator="type")]
 incident_event = TypeAdapter(IncidentEvent)

@@ -49,10 +49,13 @@ class Incident(Aggregate):
         self.sla_class: str | None = None
         self.decisions: list[dict[str, Any]] = []
         self.excluded_departments: list[str] = []
+        self.returned_by: list[str] = []   # in order; a department may return it twice
         self.pending_extension_hours: float | None = None
         self.extension_hours = 0.0
         self.return_count = self.reassign_count = self.urge_count = self.rework_count = 0
         self.rating: str | None = None
+        self.solved: bool | None = None
+        self.judged_returns: list[int] = []
         self.merged_into: str | None = None
         self.duplicates: list[str] = []
 
@@ -163,8 +166,23 @@ class Incident(Aggregate):
     @event("Returned")
     def _returned(self, department: str, reason: str, at: datetime) -> None:
         self.excluded_departments.append(department)
+        self.returned_by.append(department)
         self.return_count += 1
         self.status, self.department, self.pending_extension_hours = S.AWAITING_ROUTING, None, None
+
+    def judge_return(self, number: int, justified: bool, by: str, note: str, at: datetime) -> None:
+        """A supervisor judges the `number`-th return (1-based): an unjustified one is 推诿."""
+        if not 1 <= number <= self.return_count:
+            raise InvalidCommand(self.id, "judge return", f"there is no return number {number}")
+        if number in self.judged_returns:
+            raise InvalidCommand(self.id, "judge return", f"return {number} was judged already")
+        self._require("judge return", "note", note)
+        self._return_judged(number, self.returned_by[number - 1], bool(justified), by, note, at)
+
+    @event("ReturnJudged")
+    def _return_judged(self, number: int, department: str, justified: bool, by: str, note: str,
+                       at: datetime) -> None:
+        self.judged_returns.append(number)
 
     def request_extension(self, department: str, hours: float, reason: str, at: datetime) -> None:
         self._guard_department("request extension", department)
@@ -244,17 +262,19 @@ class Incident(Aggregate):
         self.status = S.ACCEPTED
         self.rework_count += 1
 
-    def rate(self, rating: str, by: str, at: datetime) -> None:
+    def rate(self, rating: str, by: str, at: datetime, resolved: bool = True) -> None:
+        """The reporter's verdict: how satisfied, and whether the problem was solved."""
         self._guard("rate")
         if self.rating is not None:
             raise InvalidCommand(self.id, "rate", f"already rated {self.rating}")
         if rating not in Rating._value2member_map_:
             raise InvalidCommand(self.id, "rate", f"unknown rating {rating!r}")
-        self._rated(rating, by, at)
+        self._rated(rating, bool(resolved), by, at)
 
     @event("Rated")
-    def _rated(self, rating: str, by: str, at: datetime) -> None:
+    def _rated(self, rating: str, resolved: bool, by: str, at: datetime) -> None:
         self.rating = rating
+        self.solved = resolved
 
     def urge(self, by: str, note: str, at: datetime) -> None:
         """督办: a supervisor presses the current holder."""

@@ -141,6 +141,6 @@ class RouteReports:
         placement = self.dispatcher.place(location, report.category, report.source.value,
                                           report.priority.value, report.reported_at)
         now = self.clock()
-        incident.locate(place_of(placement.resolution), at=now)
+        incident.locate(place_of(placement.resolution, placement.grid_workers), at=now)
         incident.dispatch(self.dispatcher.decide(placement.situation), at=now)
         return incident

@@ -23,7 +23,8 @@ def test_each_domain_event_has_a_model_with_the_same_fields():
 
 
 PLACE = {"how": "grid_id", "grid": "G0001", "community": "C1", "street": "S1", "district": "D1",
-         "grid_kind": "comprehensive", "managing_unit": None, "overlays": [], "address": None,
+         "grid_kind": "comprehensive", "managing_unit": None, "overlays": [], "grid_workers": ["W1"],
+         "address": None,
          "reason": None, "notes": []}
 
 
@@ -41,10 +42,11 @@ def whole_story() -> list[Incident]:
     first.verify("gw", passed=False, note="not done", at=T0)
     first.resolve("police", "done now", at=T0)
     first.verify("gw", passed=True, note="", at=T0)
-    first.rate("basically_satisfied", by="reporter", at=T0)
+    first.rate("basically_satisfied", by="reporter", at=T0, resolved=False)
     second = new_incident("R-2")
     second.dispatch(decision("police"), at=T0)
     second.return_("police", "not ours", at=T0)
+    second.judge_return(1, justified=False, by="sup", note="it is theirs", at=T0)
     second.dispatch(decision(queue="street"), at=T0)
     second.reassign(decision("housing"), by="sup", reason="manual", at=T0)
     second.reclassify("building.unsafe", by="sup", at=T0)

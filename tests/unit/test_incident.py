@@ -155,3 +155,23 @@ def test_bad_arguments_are_named_domain_errors_and_change_nothing(command):
     with pytest.raises(DomainError):
         command(incident)
     assert incident.__dict__ == before
+
+
+def test_a_supervisor_judges_a_return_once_and_names_the_department():
+    incident = dispatched("police")
+    incident.return_("police", "not ours", at=T0)
+    with pytest.raises(InvalidCommand, match="no return number 2"):
+        incident.judge_return(2, justified=False, by="sup", note="x", at=T0)
+    incident.judge_return(1, justified=False, by="sup", note="it is a police matter", at=T0)
+    with pytest.raises(InvalidCommand, match="judged already"):
+        incident.judge_return(1, justified=True, by="sup", note="x", at=T0)
+    judged = [e for e in incident.collect_events() if type(e).__name__ == "ReturnJudged"][0]
+    assert (judged.department, judged.justified) == ("police", False)
+
+
+def test_the_reporter_says_whether_it_was_solved():
+    incident = accepted()
+    incident.resolve("police", "done", at=T0)
+    incident.verify("gw", passed=True, note="", at=T0)
+    incident.rate("unsatisfied", by="reporter", at=T0, resolved=False)
+    assert (incident.rating, incident.solved) == ("unsatisfied", False)
