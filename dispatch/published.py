@@ -6,6 +6,7 @@ and rule id). Department systems and the projections read only this shape.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
@@ -19,15 +20,17 @@ def is_incident_event(stored_topic: str) -> bool:
 
 
 def published_event(domain_event: Any) -> dict[str, Any]:
-    body = {key: value for key, value in domain_event.__dict__.items()
-            if key not in _ENVELOPE}
+    """The event as JSON-ready values (times as ISO strings): the same dict whether it
+    comes off the topic or straight from the store."""
+    body = {key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in domain_event.__dict__.items() if key not in _ENVELOPE}
     # `at` is the business time a command names; a report happened when it was reported.
-    occurred_at = body.pop("at", None) or body.get("reported_at") or domain_event.timestamp
+    occurred_at = body.pop("at", None) or body.get("reported_at") or domain_event.timestamp.isoformat()
     return {
         "incident_id": str(domain_event.originator_id),
         "version": domain_event.originator_version,
         "type": type(domain_event).__name__,
-        "occurred_at": occurred_at.isoformat(),
+        "occurred_at": occurred_at,
         "recorded_at": domain_event.timestamp.isoformat(),
         **body,
     }

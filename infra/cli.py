@@ -178,8 +178,9 @@ def _report(args, settings: Settings) -> int:
 
 def _rebuild(args, settings: Settings) -> int:
     from infra.rebuild import rebuild_views
-    count = rebuild_views(settings)
-    print(f"replayed {count} events into {settings.views}")
+    views, count = rebuild_views(settings)
+    print(f"replayed {count} events: {len(views.facts.facts)} incidents; open-incidents view "
+          f"saved to {settings.views}")
     return 0
 
 

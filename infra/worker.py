@@ -17,6 +17,7 @@ import orjson
 from dispatch.service_layer.route_reports import InboundMessage, RouteReports
 from infra.dead_letters import dead_letter_record
 from infra.kafka_io import new_producer
+from infra.rebuild import views_from_store
 from infra.relay import Relay
 from infra.settings import Settings
 from infra.view_store import OpenIncidentsStore
@@ -41,7 +42,11 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     topics = settings.topics
     reported = app.topic(topics.reported, key_serializer="raw", value_serializer="raw")
     events = app.topic(topics.events, key_serializer="raw", value_serializer="raw")
-    view = view_store.load()
+    # Views start from the store (the truth), then follow the stream; events both saw
+    # are dropped by (incident id, version).
+    views = views_from_store(route_reports.service, show_progress=False)
+    view_store.replace(views.open_incidents)
+    views.take_changed_open()
     # aiokafka binds a producer to the running loop, so it is made once the worker runs.
     ready = asyncio.Event()
     parts: dict[str, object] = {}
@@ -79,8 +84,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     @app.agent(events, name=f"{settings.app_id}.project-open-incidents")
     async def project(stream):
         async for values in stream.take(settings.batch_size, within=0.1):
-            changed = view.apply(orjson.loads(value) for value in values)
-            await asyncio.to_thread(view_store.save, view, changed)
+            views.apply([orjson.loads(value) for value in values])
+            await asyncio.to_thread(view_store.save, views.open_incidents, views.take_changed_open())
 
     @app.on_before_shutdown.connect
     async def stop_producer(app, **kwargs) -> None:
