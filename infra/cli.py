@@ -50,7 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--serve", action="store_true", help="keep the worker running afterwards")
     demo.set_defaults(run=_demo)
 
-    report = commands.add_parser("report", help="print open incidents per department")
+    report = commands.add_parser(
+        "report", help="open incidents, scorecards, ranking or grid governance, from the store")
+    report.add_argument("view", nargs="?", default="open",
+                        choices=["open", "scorecard", "ranking", "governance"])
+    report.add_argument("--by", dest="dimension", default="department",
+                        choices=["department", "street", "district", "grid", "grid_worker"])
+    report.add_argument("--period", default=None,
+                        help="2026-11-26 | 2026-W48 | 2026-11 | 2026-11-01..2026-11-15 "
+                             "(default: this month); for governance: the day")
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report.set_defaults(run=_report)
 
@@ -164,15 +172,12 @@ def _demo(args, settings: Settings) -> int:
 
 
 def _report(args, settings: Settings) -> int:
-    from infra.report_table import render_counts
-    from infra.territory_source import department_names
-    from infra.view_store import OpenIncidentsStore
-    if not settings.views.exists():
-        print(f"no views yet at {settings.views}: run a worker or `grid-dispatch rebuild`",
+    from infra.report_cli import report
+    if args.view != "governance" and not settings.store.exists():
+        print(f"no event store at {settings.store}: run a worker or the demo first",
               file=sys.stderr)
         return 1
-    view = OpenIncidentsStore(settings.views).load()
-    print(render_counts(view.counts(), department_names(settings.territory_path), args.format))
+    print(report(settings, args.view, args.dimension, args.period, args.format))
     return 0
 
 

@@ -60,7 +60,7 @@ def ranking(figures_by_key: dict[str, dict[str, Any]], config: EvaluationConfig
     """(rank, key, total, points per figure), best first; equal totals share a rank."""
     scored = []
     for key, figures in figures_by_key.items():
-        detail = {item.figure: round(points(item, figures), 2) for item in config.score}
+        detail = {item.figure: round(points(item, figures), 2) + 0.0 for item in config.score}
         scored.append((key, round(sum(detail.values()), 2), detail))
     scored.sort(key=lambda row: (-row[1], row[0]))
     ranked, previous, rank = [], None, 0

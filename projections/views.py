@@ -24,6 +24,10 @@ class Views:
         self.changed_open |= self.open_incidents.apply(batch)
         self.facts.apply(batch)
 
+    def stages_of(self, incident_id: str) -> list:
+        """The SLA stage clocks of an incident (none until the SLA clock view is wired)."""
+        return []
+
     def take_changed_open(self) -> set[str]:
         """Rows of the open-incidents view changed since last asked (for saving them)."""
         changed, self.changed_open = self.changed_open, set()
