@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 
 class Relay:
     def __init__(self, service: IncidentService, producer: AIOKafkaProducer, topic: str,
-                 batch_size: int = 1000, save_every: float = 0.5):
+                 batch_size: int = 1000, save_every: float = 0.5,
+                 on_published: Callable[[int], None] = lambda count: None):
         self.service = service
         self.producer = producer
         self.topic = topic
@@ -31,6 +33,7 @@ class Relay:
         self.position_name = f"relay:{topic}"
         self.wakeup = asyncio.Event()
         self.save_every = save_every
+        self.on_published = on_published
         self._position: int | None = None
         self._saved_position: int | None = None
         self._saved_at = 0.0
@@ -64,6 +67,7 @@ class Relay:
         if time.monotonic() - self._saved_at >= self.save_every:
             await self.save_position()
         self.published += len(records)
+        self.on_published(len(records))
         return seen
 
     async def save_position(self) -> None:

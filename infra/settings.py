@@ -42,6 +42,7 @@ class Settings:
     topics: Topics = field(default_factory=Topics)
     cache_dir: Path = PROJECT_ROOT / ".cache"
     batch_size: int = 1000
+    metrics_port: int = 0      # 0: no /metrics endpoint
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -62,6 +63,7 @@ class Settings:
             topics=Topics(env.get("GRID_DISPATCH_TOPIC_PREFIX", "")),
             cache_dir=path("GRID_DISPATCH_CACHE") or PROJECT_ROOT / ".cache",
             batch_size=int(env.get("GRID_DISPATCH_BATCH_SIZE", "1000")),
+            metrics_port=int(env.get("GRID_DISPATCH_METRICS_PORT", "0")),
         )
 
     @property

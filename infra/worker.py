@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import faust
 import orjson
+from prometheus_client import start_http_server
 
 from dispatch.service_layer.route_reports import InboundMessage, RouteReports
 from infra.dead_letters import dead_letter_record
 from infra.kafka_io import new_producer
+from infra.metrics import registry_for
 from infra.rebuild import views_from_store
 from infra.relay import Relay
 from infra.settings import Settings
@@ -47,6 +50,9 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     views = views_from_store(route_reports.service, show_progress=False)
     view_store.replace(views.open_incidents)
     views.take_changed_open()
+    registry, metrics = registry_for(views)
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr="127.0.0.1", registry=registry)
     # aiokafka binds a producer to the running loop, so it is made once the worker runs.
     ready = asyncio.Event()
     parts: dict[str, object] = {}
@@ -55,7 +61,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     async def start_producer_and_relay() -> None:
         producer = new_producer(bootstrap)
         await producer.start()
-        relay = Relay(route_reports.service, producer, topics.events, settings.batch_size)
+        relay = Relay(route_reports.service, producer, topics.events, settings.batch_size,
+                      on_published=metrics.published.inc)
         parts.update(producer=producer, relay=relay)
         ready.set()
         await relay.run()
@@ -65,6 +72,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         async for batch in stream.take_events(settings.batch_size, within=0.05):
             messages = [InboundMessage(e.message.topic, e.message.partition, e.message.offset,
                                        e.message.key, e.message.value) for e in batch]
+            started = time.perf_counter()
             prepared = await asyncio.to_thread(route_reports.prepare, messages)
             await ready.wait()
             producer, relay = parts["producer"], parts["relay"]
@@ -77,11 +85,15 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
                     deliveries.append(await producer.send(topics.deadletter, value, key=key,
                                                           headers=headers))
                 await asyncio.gather(*deliveries)
+                metrics.dead_letters.inc(len(deliveries))
             outcome = await asyncio.to_thread(route_reports.record, prepared)
+            metrics.reports.inc(len(outcome.recorded))
+            metrics.duplicates.inc(outcome.duplicates)
+            metrics.batch_seconds.observe(time.perf_counter() - started)
             if outcome.recorded:
                 relay.wakeup.set()
 
-    @app.agent(events, name=f"{settings.app_id}.project-open-incidents")
+    @app.agent(events, name=f"{settings.app_id}.project-views")
     async def project(stream):
         async for values in stream.take(settings.batch_size, within=0.1):
             views.apply([orjson.loads(value) for value in values])

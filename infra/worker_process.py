@@ -33,6 +33,8 @@ class WorkerProcess:
                    GRID_DISPATCH_APP_ID=settings.app_id)
         if settings.policy_path:
             env["GRID_DISPATCH_POLICY"] = str(settings.policy_path)
+        if settings.metrics_port:
+            env["GRID_DISPATCH_METRICS_PORT"] = str(settings.metrics_port)
         if settings.territory_path:
             env["GRID_DISPATCH_TERRITORY"] = str(settings.territory_path)
         log_path = settings.home / "worker.log"

@@ -28,6 +28,10 @@ class Views:
         """The SLA stage clocks of an incident (none until the SLA clock view is wired)."""
         return []
 
+    def light_counts(self, now) -> dict[tuple[str, str], int]:
+        """(stage, light) → open stages (none until the SLA clock view is wired)."""
+        return {}
+
     def take_changed_open(self) -> set[str]:
         """Rows of the open-incidents view changed since last asked (for saving them)."""
         changed, self.changed_open = self.changed_open, set()

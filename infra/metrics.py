@@ -1,0 +1,66 @@
+"""Prometheus metrics: the worker's own counters, and the live views read at scrape time.
+
+Label sets are bounded on purpose: department (the territory's departments and the
+streets' queues), district, stage (5) and light (3); never incident ids or categories.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timezone
+
+from prometheus_client import CollectorRegistry, Counter as CounterMetric, Histogram
+from prometheus_client.core import GaugeMetricFamily
+
+from projections.views import Views
+
+
+class WorkerMetrics:
+    def __init__(self, registry: CollectorRegistry):
+        self.reports = CounterMetric("grid_dispatch_reports_routed_total",
+                                     "Reports recorded as incidents", registry=registry)
+        self.duplicates = CounterMetric("grid_dispatch_reports_duplicate_total",
+                                        "Reports that repeated a known report", registry=registry)
+        self.dead_letters = CounterMetric("grid_dispatch_dead_letters_total",
+                                          "Messages sent to the dead-letter topic", registry=registry)
+        self.batch_seconds = Histogram("grid_dispatch_route_batch_seconds",
+                                       "Time to route and record one batch", registry=registry,
+                                       buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+        self.published = CounterMetric("grid_dispatch_relay_events_published_total",
+                                       "Stored events published on incidents.events",
+                                       registry=registry)
+
+
+class ViewsCollector:
+    """Reads the live views when Prometheus scrapes, so there is nothing to keep in sync."""
+
+    def __init__(self, views: Views, clock=lambda: datetime.now(timezone.utc)):
+        self.views = views
+        self.clock = clock
+
+    def collect(self):
+        open_incidents = GaugeMetricFamily("grid_dispatch_open_incidents",
+                                           "Open incidents by the department or queue holding them",
+                                           labels=["department"])
+        for holder, count in self.views.open_incidents.counts().items():
+            open_incidents.add_metric([holder], count)
+        yield open_incidents
+        by_district = Counter(f.district or "unknown" for f in self.views.facts.facts.values()
+                              if f.counts and f.closed_at is None)
+        open_by_district = GaugeMetricFamily("grid_dispatch_open_incidents_by_district",
+                                             "Open incidents by the district they are in",
+                                             labels=["district"])
+        for district, count in sorted(by_district.items()):
+            open_by_district.add_metric([district], count)
+        yield open_by_district
+        lights = GaugeMetricFamily("grid_dispatch_open_stages",
+                                   "Open SLA stages by stage and traffic light",
+                                   labels=["stage", "light"])
+        for (stage, light), count in sorted(self.views.light_counts(self.clock()).items()):
+            lights.add_metric([stage, light], count)
+        yield lights
+
+
+def registry_for(views: Views) -> tuple[CollectorRegistry, WorkerMetrics]:
+    registry = CollectorRegistry()
+    registry.register(ViewsCollector(views))
+    return registry, WorkerMetrics(registry)
