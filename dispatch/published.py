@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
 # Only the incident's own events go out; other records in the store (policy versions)
 # are the engine's business.
@@ -34,3 +36,24 @@ def published_event(domain_event: Any) -> dict[str, Any]:
         "recorded_at": domain_event.timestamp.isoformat(),
         **body,
     }
+
+
+def published_from_stored(originator_id: Any, version: int, topic: str, state: bytes) -> dict[str, Any]:
+    """`published_event` straight from a stored record, without rebuilding the domain
+    object: the transcoder's JSON is decoded once and its typed values (times, written as
+    {"_type_": ..., "_data_": ISO text}) are taken as their text. Several times faster, for
+    the relay and replays; a test holds the two routes equal."""
+    body = orjson.loads(state)
+    recorded_at = body.pop("timestamp")["_data_"]
+    body.pop("originator_topic", None)
+    # Only these fields hold typed values in incident events (times); the rest is JSON.
+    at = body.pop("at", None)
+    reported_at = body.get("reported_at")
+    if reported_at is not None:
+        reported_at = body["reported_at"] = reported_at["_data_"]
+    event = {"incident_id": str(originator_id), "version": version,
+             "type": topic[topic.rindex(".") + 1:],
+             "occurred_at": at["_data_"] if at else reported_at or recorded_at,
+             "recorded_at": recorded_at}
+    event.update(body)
+    return event

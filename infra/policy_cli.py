@@ -96,7 +96,7 @@ def _reports_from_file(path: Path):
 
 
 def _reports_from_store(settings: Settings):
-    from dispatch.published import is_incident_event, published_event
+    from dispatch.published import is_incident_event, published_from_stored
     from infra.store import sqlite_service
     service = sqlite_service(settings.store)
     position = 0
@@ -104,7 +104,9 @@ def _reports_from_store(settings: Settings):
         position = batch[-1].id
         for notification in batch:
             if is_incident_event(notification.topic) and notification.topic.endswith(".Reported"):
-                event = published_event(service.domain_event(notification))
+                event = published_from_stored(notification.originator_id,
+                                              notification.originator_version,
+                                              notification.topic, notification.state)
                 yield {"location": event["location"], "category": event["category"],
                        "source": event["source"], "priority": event["priority"],
                        "reported_at": datetime.fromisoformat(event["reported_at"])}

@@ -16,7 +16,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from eventsourcing.persistence import Tracking
 
-from dispatch.published import is_incident_event, published_event
+from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.incident_service import IncidentService
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,7 @@ class Relay:
         for notification in notifications:
             if not is_incident_event(notification.topic):
                 continue
-            event = published_event(self.service.domain_event(notification))
+            event = published_from_stored(notification.originator_id, notification.originator_version,
+                                          notification.topic, notification.state)
             records.append((event["incident_id"].encode(), orjson.dumps(event)))
         return records, (notifications[-1].id if notifications else position), len(notifications)

@@ -1,0 +1,75 @@
+"""Rebuild speed: every view replayed from the store, beside a bare read of the same events.
+
+The bare read selects the stored records in the same batches and does nothing with them;
+the rebuild decodes each into its published form and applies it to every view. Also: the
+memory the live views hold per incident.
+"""
+from __future__ import annotations
+
+import gc
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from tqdm import tqdm
+
+from dispatch.service_layer.dispatcher import Dispatcher
+from infra.rebuild import replay
+from infra.store import sqlite_service
+from infra.store_reader import rows_for
+from infra.territory_source import territory_view
+from policies.loader import load_policy
+from projections.views import Views
+from benchmarks.city_history import write_history
+
+BATCH = 5000
+
+
+def bare_read(service) -> tuple[int, float]:
+    """The same rows, read the same way as the rebuild reads them, and nothing done."""
+    read = rows_for(service)
+    started, position, count = time.perf_counter(), 0, 0
+    while rows := read(position, BATCH):
+        position, count = rows[-1][0], count + len(rows)
+    return count, time.perf_counter() - started
+
+
+def timed_rebuild(service) -> tuple[Views, int, float]:
+    views = Views()
+    started = time.perf_counter()
+    count = replay(service, views, batch_size=BATCH)
+    return views, count, time.perf_counter() - started
+
+
+def memory_per_incident(service) -> tuple[float, int, int]:
+    gc.collect()
+    tracemalloc.start()
+    views, _, _ = timed_rebuild(service)
+    size, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    incidents = len(views.facts.facts)
+    still_open = sum(1 for f in views.facts.facts.values() if f.counts and f.closed_at is None)
+    return size / max(incidents, 1), incidents, still_open
+
+
+def run(incidents: int = 140_000) -> None:
+    with tempfile.TemporaryDirectory(prefix="grid-dispatch-rebuild-") as tmp:
+        service = sqlite_service(Path(tmp) / "store.sqlite")
+        dispatcher = Dispatcher(territory_view(), load_policy())
+        with tqdm(desc="writing history", unit="event", leave=False) as bar:
+            events = write_history(service, dispatcher, incidents, progress=bar.update)
+        read_count, read_seconds = bare_read(service)
+        _, rebuilt, rebuild_seconds = timed_rebuild(service)
+        assert rebuilt == read_count
+        per_incident, incident_count, still_open = memory_per_incident(service)
+    bare_rate, rebuild_rate = read_count / read_seconds, rebuilt / rebuild_seconds
+    print(f"\nrebuild: {events:,} events of {incident_count:,} incidents "
+          f"({still_open:,} still open), SQLite store\n")
+    print("| path | seconds | events/s | share of bare read |")
+    print("|---|---:|---:|---:|")
+    print(f"| bare read (select, no work) | {read_seconds:.2f} | {bare_rate:,.0f} | 100% |")
+    print(f"| rebuild every view | {rebuild_seconds:.2f} | {rebuild_rate:,.0f} | "
+          f"{rebuild_rate / bare_rate:.0%} |")
+    print(f"\nlive views hold about {per_incident / 1024:.1f} KiB per incident "
+          f"(tracemalloc, all views, {incident_count:,} incidents)")
