@@ -16,7 +16,8 @@ from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
 from infra.territory_source import territory_view
 from policies.loader import DEMO_POLICY, load_policy
-from policies.routing_policy import RoutingPolicy
+from policies.calendar import default_calendar
+from policies.routing_policy import RoutingPolicy, calendar_day_kind
 
 
 def local_broker(settings: Settings) -> LocalBroker:
@@ -47,8 +48,9 @@ class Engine:
 
 
 def build_dispatcher(settings: Settings) -> Dispatcher:
+    day_kind = calendar_day_kind(default_calendar())
     return Dispatcher(territory_view(settings.territory_path),
-                      load_policy(settings.policy_path or DEMO_POLICY))
+                      load_policy(settings.policy_path or DEMO_POLICY, day_kind=day_kind))
 
 
 def build_engine(settings: Settings) -> Engine:

@@ -14,14 +14,16 @@ from policies.backtest import backtest
 from policies.catalogue import Catalogue
 from policies.check import check_policy
 from policies.explain import explain
+from policies.calendar import default_calendar
 from policies.loader import DEMO_POLICY, PolicyError, load_policy
+from policies.routing_policy import calendar_day_kind
 
 _POINT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
 def policy_check(settings: Settings, path: str | None, at: str | None) -> tuple[str, int]:
     try:
-        policy = load_policy(path or settings.policy_path or DEMO_POLICY)
+        policy = load_policy(path or settings.policy_path or DEMO_POLICY, day_kind=_day_kind())
     except PolicyError as error:
         return f"policy check: FAILED\n{error}", 1
     view = territory_view(settings.territory_path)
@@ -32,7 +34,7 @@ def policy_check(settings: Settings, path: str | None, at: str | None) -> tuple[
 def policy_explain(settings: Settings, category: str, location: str, at: str | None,
                    source: str, priority: str) -> str:
     dispatcher = Dispatcher(territory_view(settings.territory_path),
-                            load_policy(settings.policy_path or DEMO_POLICY))
+                            load_policy(settings.policy_path or DEMO_POLICY, day_kind=_day_kind()))
     when = _local(at, dispatcher.policy)
     placement = dispatcher.place(parse_location(location), category, source, priority, when)
     place = placement.resolution
@@ -48,13 +50,17 @@ def policy_explain(settings: Settings, category: str, location: str, at: str | N
 
 def policy_backtest(settings: Settings, candidate: str, events: str | None,
                     from_store: bool) -> str:
-    current = load_policy(settings.policy_path or DEMO_POLICY)
-    proposed = load_policy(candidate)
+    current = load_policy(settings.policy_path or DEMO_POLICY, day_kind=_day_kind())
+    proposed = load_policy(candidate, day_kind=_day_kind())
     dispatcher = Dispatcher(territory_view(settings.territory_path), current)
     reports = _reports_from_store(settings) if from_store else _reports_from_file(Path(events))
     situations = (dispatcher.place(r["location"], r["category"], r["source"], r["priority"],
                                    r["reported_at"]).situation for r in reports)
     return backtest(situations, current, proposed).render()
+
+
+def _day_kind():
+    return calendar_day_kind(default_calendar())
 
 
 def parse_location(text: str) -> dict:

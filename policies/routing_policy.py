@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import date
 
 from dispatch.domain.routing import RoutingDecision
+from policies.calendar_timeline import CalendarRangeError
 from policies.compiled_rule import (CompiledRule, covers_category, in_hours, is_excepted,
                                      why_not)
 from policies.model import PolicyDocument
@@ -21,8 +22,19 @@ CHAIN_CACHE_LIMIT = 500_000
 
 
 def weekday_kind(day: date) -> str:
-    """Until a business calendar is given: Monday to Friday are workdays."""
+    """Without a business calendar: Monday to Friday are workdays."""
     return "workday" if day.weekday() < 5 else "weekend"
+
+
+def calendar_day_kind(calendar) -> DayKind:
+    """The business calendar's kind of day (holidays, make-up workdays); a day outside the
+    calendar file's years falls back to plain weekdays, because routing must not stop."""
+    def day_kind(day: date) -> str:
+        try:
+            return calendar.day_kind(day)
+        except CalendarRangeError:
+            return weekday_kind(day)
+    return day_kind
 
 
 class RoutingPolicy:

@@ -8,8 +8,8 @@ was neither voided nor merged as a duplicate (the original counts once).
   按期结案数 on time  of those, closed by their closure deadline
   结案率              结案数 ÷ 应结案数;  按期结案率 = 按期结案数 ÷ 应结案数
   及时派遣率          dispatch stages that ended in P on time ÷ dispatch stages that ended in P
-  按时签收率 (响应率) acceptance clocks that ended in P on time ÷ those that ended in P
-  按期处置率          handling stages that ended in P on time ÷ those that ended in P
+  按时签收率 (响应率) acceptance clocks that ended in P with 签收, on time ÷ all of those
+  按期处置率          handling stages that ended in P with a result, on time ÷ all of those
   返工率              failed verifications in P ÷ verifications in P
   回退率              returns in P ÷ dispatches to a department in P
   延期率              incidents closed in P with a granted extension ÷ incidents closed in P
@@ -46,6 +46,7 @@ class StageOutcome(Protocol):
     department: str | None
     due_at: Any
     ended_at: Any
+    ended_by: str | None    # the event type that ended the stage
     on_time: bool | None
 
 
@@ -142,11 +143,11 @@ def _tally(f: IncidentFacts, stages: list[StageOutcome], p: Period, dimension: s
             for t in credit(f.first_department):
                 t.dispatch_stages += 1
                 t.dispatched_on_time += stage.on_time
-        elif stage.stage == "accept":
+        elif stage.stage == "accept" and stage.ended_by == "Accepted":
             for t in credit(stage.department):
                 t.acceptances += 1
                 t.accepted_on_time += stage.on_time
-        elif stage.stage == "handle":
+        elif stage.stage == "handle" and stage.ended_by == "Resolved":
             for t in credit(holder):
                 t.handlings += 1
                 t.handled_on_time += stage.on_time

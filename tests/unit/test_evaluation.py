@@ -21,6 +21,7 @@ class Stage:
     due_at: datetime | None
     ended_at: datetime | None
     on_time: bool | None
+    ended_by: str | None = None
 
 
 def closed_case(n: int, closed: bool, on_time: bool, department="urban") -> tuple[IncidentFacts, list]:
