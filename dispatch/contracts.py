@@ -1,12 +1,11 @@
 """The ingress contract: `IncidentReported`, as the smart-city platform publishes it.
 
 Validated once, at the edge. A message that does not meet the contract becomes an
-`InvalidReport` naming each field, value and problem, so the dead letter can say exactly
+`InvalidMessage` naming each field, value and problem, so the dead letter can say exactly
 what was wrong. Unknown extra fields are kept, not rejected.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -73,8 +72,8 @@ class IncidentReported(BaseModel):
     attachments: list[str] = Field(default_factory=list, max_length=50)
 
 
-class InvalidReport(ValueError):
-    """A message that is not a valid `IncidentReported`; `reason` says why, field by field."""
+class InvalidMessage(ValueError):
+    """A message that does not meet its contract; `reason` says why, field by field."""
 
     def __init__(self, reason: str, errors: list[dict[str, Any]]):
         super().__init__(reason)
@@ -86,10 +85,15 @@ def decode_report(raw: bytes) -> IncidentReported:
     try:
         return IncidentReported.model_validate_json(raw)
     except ValidationError as error:
-        problems = [_describe(item) for item in error.errors(include_url=False)]
-        reason = "; ".join(f"{p['field']}: {p['message']}" + (
-            f" (value: {p['value']!r})" if "value" in p else "") for p in problems)
-        raise InvalidReport(f"invalid IncidentReported: {reason}", problems) from None
+        raise invalid("IncidentReported", error) from None
+
+
+def invalid(contract: str, error: ValidationError) -> InvalidMessage:
+    """The error for a message, naming every field, value and problem."""
+    problems = [_describe(item) for item in error.errors(include_url=False)]
+    reason = "; ".join(f"{p['field']}: {p['message']}" + (
+        f" (value: {p['value']!r})" if "value" in p else "") for p in problems)
+    return InvalidMessage(f"invalid {contract}: {reason}", problems)
 
 
 def _describe(item: dict[str, Any]) -> dict[str, Any]:
@@ -101,10 +105,3 @@ def _describe(item: dict[str, Any]) -> dict[str, Any]:
             else repr(value)[:200]
     return problem
 
-
-def extra_fields(report: IncidentReported) -> dict[str, Any]:
-    return dict(report.model_extra or {})
-
-
-def reported_at_iso(value: datetime) -> str:
-    return value.isoformat()

@@ -183,6 +183,15 @@ class MergedAsDuplicate(_Envelope):
     by: str
 
 
+class CommandRejected(_Envelope):
+    """A command the incident refused, with the reason; the incident did not change."""
+    type: Literal["CommandRejected"]
+    command_id: str
+    command_type: str
+    issued_by: str
+    reason: str
+
+
 class DuplicateRecorded(_Envelope):
     type: Literal["DuplicateRecorded"]
     duplicate_id: UUID
@@ -192,6 +201,7 @@ EVENT_MODELS: tuple[type[_Envelope], ...] = (
     Reported, Located, Dispatched, QueuedForManualDispatch, Reassigned, Reclassified, Accepted,
     Returned, ExtensionRequested, ExtensionGranted, ExtensionRefused, Suspended, Resumed,
     Resolved, Closed, Reopened, Rated, ReturnJudged, Urged, Voided, MergedAsDuplicate, DuplicateRecorded,
+    CommandRejected,
 )
 IncidentEvent = Annotated[Union[EVENT_MODELS], Field(discriminator="type")]
 incident_event = TypeAdapter(IncidentEvent)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from dispatch.commands import incident_command
 from dispatch.contracts import IncidentReported
 from dispatch.event_contract import incident_event
 
@@ -16,6 +17,9 @@ def rendered_schemas() -> dict[str, str]:
         "IncidentEvent": {"title": "IncidentEvent",
                           "description": "One event on incidents.events, told apart by `type`.",
                           **incident_event.json_schema()},
+        "IncidentCommand": {"title": "IncidentCommand",
+                            "description": "One command on incidents.commands, told apart by `type`.",
+                            **incident_command.json_schema()},
     }
     return {f"{name}.schema.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
             for name, schema in schemas.items()}

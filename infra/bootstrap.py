@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from dispatch.service_layer.dispatcher import Dispatcher
+from dispatch.service_layer.handle_commands import HandleCommands
 from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.route_reports import RouteReports
 from dispatch.territory.view import TerritoryView
@@ -44,6 +45,7 @@ class Engine:
     territory: TerritoryView
     policy: RoutingPolicy
     route_reports: RouteReports
+    handle_commands: HandleCommands
     views: OpenIncidentsStore
 
 
@@ -62,7 +64,8 @@ def build_engine(settings: Settings) -> Engine:
                                   str(policy_file), policy_file.read_text(encoding="utf-8"),
                                   at=datetime.now(timezone.utc))
     return Engine(settings, service, dispatcher.territory, dispatcher.policy,
-                  RouteReports(service, dispatcher), OpenIncidentsStore(settings.views))
+                  RouteReports(service, dispatcher), HandleCommands(service, dispatcher),
+                  OpenIncidentsStore(settings.views))
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
@@ -73,7 +76,8 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     bootstrap = resolve_bootstrap(settings)
     ensure_topics_sync(bootstrap, settings.topics)
     engine = build_engine(settings)
-    app = create_worker_app(settings, bootstrap, engine.route_reports, engine.views)
+    app = create_worker_app(settings, bootstrap, engine.route_reports, engine.handle_commands,
+                            engine.views)
     print(f"grid-dispatch worker: broker {bootstrap}, store {settings.store}, "
           f"policy {engine.policy.version}", flush=True)
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import orjson
 
-from dispatch.service_layer.route_reports import DeadLetter
+from dispatch.service_layer.inbound import DeadLetter
 
 
 def dead_letter_record(letter: DeadLetter) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:

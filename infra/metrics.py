@@ -25,6 +25,9 @@ class WorkerMetrics:
         self.batch_seconds = Histogram("grid_dispatch_route_batch_seconds",
                                        "Time to route and record one batch", registry=registry,
                                        buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
+        self.commands = CounterMetric("grid_dispatch_commands_total",
+                                      "Commands handled, by outcome", ["outcome"],
+                                      registry=registry)
         self.published = CounterMetric("grid_dispatch_relay_events_published_total",
                                        "Stored events published on incidents.events",
                                        registry=registry)

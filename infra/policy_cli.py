@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dispatch.contracts import InvalidReport, decode_report
+from dispatch.contracts import InvalidMessage, decode_report
 from dispatch.service_layer.dispatcher import Dispatcher
 from infra.settings import Settings
 from infra.territory_source import territory_view
@@ -94,7 +94,7 @@ def _reports_from_file(path: Path):
         if line.strip():
             try:
                 report = decode_report(line)
-            except InvalidReport:
+            except InvalidMessage:
                 continue
             yield {"location": report.location.model_dump(exclude_none=True),
                    "category": report.category, "source": report.source.value,

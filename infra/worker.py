@@ -1,8 +1,9 @@
 """The Faust worker: thin agents that hand batches to `dispatch/` and publish the results.
 
-- `route` consumes `incidents.reported` in batches: prepare (skip recorded positions,
-  decode), publish dead letters and wait for the broker's ack, then record incidents and
-  tracking in one store transaction. Only then does Faust commit the offsets.
+- `route` consumes `incidents.reported` and `handle` consumes `incidents.commands`, in
+  batches: prepare (skip recorded positions, decode), publish dead letters and wait for
+  the broker's ack, then record events and tracking in one store transaction. Only then
+  does Faust commit the offsets.
 - the relay task tails the store onto `incidents.events`.
 - `project` consumes `incidents.events` into the open-incidents view.
 """
@@ -16,7 +17,9 @@ import faust
 import orjson
 from prometheus_client import start_http_server
 
-from dispatch.service_layer.route_reports import InboundMessage, RouteReports
+from dispatch.service_layer.handle_commands import HandleCommands
+from dispatch.service_layer.inbound import InboundMessage
+from dispatch.service_layer.route_reports import RouteReports
 from infra.dead_letters import dead_letter_record
 from infra.kafka_io import new_producer
 from infra.metrics import registry_for
@@ -29,7 +32,7 @@ log = logging.getLogger("grid_dispatch.worker")
 
 
 def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteReports,
-                      view_store: OpenIncidentsStore) -> faust.App:
+                      handle_commands: HandleCommands, view_store: OpenIncidentsStore) -> faust.App:
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{bootstrap}",
@@ -45,6 +48,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     topics = settings.topics
     reported = app.topic(topics.reported, key_serializer="raw", value_serializer="raw")
     events = app.topic(topics.events, key_serializer="raw", value_serializer="raw")
+    commands = app.topic(topics.commands, key_serializer="raw", value_serializer="raw")
     # Views start from the store (the truth), then follow the stream; events both saw
     # are dropped by (incident id, version).
     views = views_from_store(route_reports.service, show_progress=False)
@@ -67,31 +71,48 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         ready.set()
         await relay.run()
 
+    async def publish_dead_letters(letters) -> None:
+        deliveries = []
+        for letter in letters:
+            key, value, headers = dead_letter_record(letter)
+            log.warning("dead letter %s:%s: %s", letter.message.stream, letter.message.offset,
+                        letter.reason)
+            deliveries.append(await parts["producer"].send(topics.deadletter, value, key=key,
+                                                           headers=headers))
+        await asyncio.gather(*deliveries)
+        metrics.dead_letters.inc(len(deliveries))
+
+    async def through(step, batch):
+        """Prepare, publish the dead letters (acknowledged before anything is recorded,
+        so none is lost in a crash), then record: the shape of every inbound step."""
+        messages = [InboundMessage(e.message.topic, e.message.partition, e.message.offset,
+                                   e.message.key, e.message.value) for e in batch]
+        prepared = await asyncio.to_thread(step.prepare, messages)
+        await ready.wait()
+        if prepared.dead_letters:
+            await publish_dead_letters(prepared.dead_letters)
+        return await asyncio.to_thread(step.record, prepared)
+
     @app.agent(reported, name=f"{settings.app_id}.route")
     async def route(stream):
         async for batch in stream.take_events(settings.batch_size, within=0.05):
-            messages = [InboundMessage(e.message.topic, e.message.partition, e.message.offset,
-                                       e.message.key, e.message.value) for e in batch]
             started = time.perf_counter()
-            prepared = await asyncio.to_thread(route_reports.prepare, messages)
-            await ready.wait()
-            producer, relay = parts["producer"], parts["relay"]
-            if prepared.dead_letters:
-                deliveries = []
-                for letter in prepared.dead_letters:
-                    key, value, headers = dead_letter_record(letter)
-                    log.warning("dead letter %s:%s: %s", letter.message.stream,
-                                letter.message.offset, letter.reason)
-                    deliveries.append(await producer.send(topics.deadletter, value, key=key,
-                                                          headers=headers))
-                await asyncio.gather(*deliveries)
-                metrics.dead_letters.inc(len(deliveries))
-            outcome = await asyncio.to_thread(route_reports.record, prepared)
+            outcome = await through(route_reports, batch)
             metrics.reports.inc(len(outcome.recorded))
             metrics.duplicates.inc(outcome.duplicates)
             metrics.batch_seconds.observe(time.perf_counter() - started)
             if outcome.recorded:
-                relay.wakeup.set()
+                parts["relay"].wakeup.set()
+
+    @app.agent(commands, name=f"{settings.app_id}.commands")
+    async def handle(stream):
+        async for batch in stream.take_events(settings.batch_size, within=0.05):
+            outcome = await through(handle_commands, batch)
+            metrics.commands.labels("applied").inc(outcome.applied)
+            metrics.commands.labels("rejected").inc(outcome.rejected)
+            metrics.commands.labels("duplicate").inc(outcome.duplicates)
+            if outcome.applied or outcome.rejected:
+                parts["relay"].wakeup.set()
 
     @app.agent(events, name=f"{settings.app_id}.project-views")
     async def project(stream):

@@ -305,6 +305,16 @@ class Incident(Aggregate):
     def _merged(self, original_id: str, by: str, at: datetime) -> None:
         self.status, self.merged_into = S.MERGED, original_id
 
+    def reject_command(self, command_id: str, command_type: str, issued_by: str, reason: str,
+                       at: datetime) -> None:
+        """Keep a refused command in the incident's history, so the sender sees why."""
+        self._command_rejected(command_id, command_type, issued_by, reason, at)
+
+    @event("CommandRejected")
+    def _command_rejected(self, command_id: str, command_type: str, issued_by: str, reason: str,
+                          at: datetime) -> None:
+        pass
+
     def record_duplicate(self, duplicate_id: UUID, at: datetime) -> None:
         """The original keeps a note of every extra report of the same thing."""
         self._guard("record duplicate")

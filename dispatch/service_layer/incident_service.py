@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification, ProcessRecorder, Tracking
 
 from dispatch.domain.incident import Incident
@@ -38,14 +39,14 @@ class IncidentService(Application[UUID]):
         return {incident_id for incident_id in incident_ids
                 if self.recorder.select_events(incident_id, limit=1)}
 
-    def record(self, incidents: Sequence[Incident], tracking: Tracking) -> int:
-        """Store the incidents' pending events and the tracking row in one transaction."""
+    def record(self, aggregates: Sequence[Aggregate], tracking: Tracking) -> int:
+        """Store the aggregates' pending events and the tracking row in one transaction."""
         processing = ProcessingEvent[UUID](tracking)
         # Collected directly: collect_events() checks each object against runtime
         # protocols, which costs more than creating the incident.
-        for incident in incidents:
-            processing.events.extend(incident.collect_events())
-            processing.aggregates[incident.id] = incident
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
         self._record(processing)
         return len(processing.events)
 

@@ -10,36 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from dispatch.contracts import IncidentReported, InvalidReport, decode_report
+from dispatch.contracts import IncidentReported, InvalidMessage, decode_report
 from dispatch.domain.incident import Incident, incident_id_for
 from dispatch.service_layer.dispatcher import Dispatcher, place_of
+from dispatch.service_layer.inbound import DeadLetter, InboundMessage, fresh_by_stream
 from dispatch.service_layer.incident_service import IncidentService
 
-
-
-@dataclass(frozen=True, slots=True)
-class InboundMessage:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-
-    @property
-    def stream(self) -> str:
-        return f"{self.topic}:{self.partition}"
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    message: InboundMessage
-    reason: str
-    errors: list[dict[str, Any]]
 
 
 @dataclass
@@ -74,22 +54,14 @@ class RouteReports:
         self.clock = clock
 
     def prepare(self, messages: Sequence[InboundMessage]) -> PreparedBatch:
-        by_stream: dict[str, list[InboundMessage]] = {}
-        for message in messages:
-            by_stream.setdefault(message.stream, []).append(message)
-        partitions, dead_letters, redelivered = [], [], 0
-        for stream, batch in by_stream.items():
-            # Tracking stores offset + 1, so offset 0 is a valid, positive position.
-            done = self.service.tracked_position(stream) or 0
-            fresh = [m for m in batch if m.offset + 1 > done]
-            redelivered += len(batch) - len(fresh)
-            if not fresh:
-                continue
+        streams, redelivered = fresh_by_stream(self.service, messages)
+        partitions, dead_letters = [], []
+        for stream, fresh in streams:
             partition = PartitionBatch(stream, max(m.offset for m in fresh))
             for message in fresh:
                 try:
                     partition.reports.append(decode_report(message.value))
-                except InvalidReport as invalid:
+                except InvalidMessage as invalid:
                     dead_letters.append(DeadLetter(message, invalid.reason, invalid.errors))
             partitions.append(partition)
         return PreparedBatch(partitions, dead_letters, redelivered)

@@ -8,7 +8,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from dispatch.domain.incident import IncidentStatus
 from dispatch.published import published_event
 from dispatch.service_layer.incident_service import IncidentService
-from dispatch.service_layer.route_reports import InboundMessage, RouteReports
+from dispatch.service_layer.inbound import InboundMessage
+from dispatch.service_layer.route_reports import RouteReports
 from infra.store import memory_service, sqlite_service
 from tests.city import dispatcher
 from tests.factories import report_bytes

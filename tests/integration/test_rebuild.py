@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 from dispatch.published import published_event
-from dispatch.service_layer.route_reports import InboundMessage, RouteReports
+from dispatch.service_layer.inbound import InboundMessage
+from dispatch.service_layer.route_reports import RouteReports
 from infra.settings import PROJECT_ROOT
 from infra.store import sqlite_service
 from infra.view_store import OpenIncidentsStore

@@ -129,3 +129,45 @@ def test_the_same_report_published_twice_gives_one_incident(worker):
     mine = [orjson.loads(m.value) for m in published if orjson.loads(m.value)["incident_id"] == incident_id]
     assert sorted((e["version"], e["type"]) for e in mine) == [(1, "Reported"), (2, "Located"),
                                                                 (3, "Dispatched")]
+
+
+def test_commands_drive_the_loop_once_and_refusals_are_visible(worker):
+    settings = worker.settings
+    publish(settings.bootstrap_servers, settings.topics.reported, [(b"CMD-1", report_bytes("CMD-1"))])
+    incident_id = incident_id_for("hotline", "CMD-1")
+    views = OpenIncidentsStore(settings.views)
+    wait_until(lambda: str(incident_id) in views.load().rows, 60, message="the report")
+    service = sqlite_service(settings.store)  # kept: an application closes its store when dropped
+    holder = service.get_incident(incident_id).department
+
+    def command(kind, command_id, **fields):
+        body = {"type": kind, "command_id": command_id, "incident_id": str(incident_id),
+                "issued_by": fields.pop("issued_by", holder), "at": "2026-11-26T11:00:00+08:00",
+                **fields}
+        return str(incident_id).encode(), orjson.dumps(body)
+
+    accept = command("accept", "k1", department=holder)
+    publish(settings.bootstrap_servers, settings.topics.commands, [
+        accept, accept, command("resolve", "k2", department="not-the-holder", result="x"),
+        (str(incident_id).encode(), b'{"type": "accept"'),
+        command("resolve", "k3", department=holder, result="mediated"),
+        command("verify", "k4", passed=True, issued_by="W0001"),
+        command("rate", "k5", rating="satisfied", issued_by="reporter")])
+
+    def closed():
+        return service.get_incident(incident_id).status is IncidentStatus.CLOSED
+    wait_until(closed, 60, message="the incident closed by commands")
+    stored = service.recorder.select_events(incident_id)
+    kinds = [e.topic.rsplit(".", 1)[-1] for e in stored]
+    assert kinds == ["Reported", "Located", "Dispatched", "Accepted", "CommandRejected",
+                     "Resolved", "Closed", "Rated"]
+    published = consume_all(settings.bootstrap_servers, settings.topics.events,
+                            until=lambda ms: any(orjson.loads(m.value)["type"] == "Rated"
+                                                 and orjson.loads(m.value)["incident_id"] == str(incident_id)
+                                                 for m in ms))
+    rejected = [orjson.loads(m.value) for m in published if orjson.loads(m.value)["type"] == "CommandRejected"]
+    assert rejected and "not-the-holder is not responsible" in rejected[0]["reason"]
+    letters = consume_all(settings.bootstrap_servers, settings.topics.deadletter,
+                          until=lambda ms: any(orjson.loads(m.value)["source"]["topic"] == settings.topics.commands
+                                               for m in ms))
+    assert any("invalid IncidentCommand" in orjson.loads(m.value)["reason"] for m in letters)

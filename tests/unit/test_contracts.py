@@ -1,7 +1,7 @@
 import orjson
 import pytest
 
-from dispatch.contracts import InvalidReport, decode_report
+from dispatch.contracts import InvalidMessage, decode_report
 from tests.factories import report, report_bytes
 
 
@@ -13,8 +13,8 @@ def test_a_valid_report_decodes_and_keeps_unknown_fields():
     assert decoded.reported_at.utcoffset().total_seconds() == 8 * 3600
 
 
-def _problem(raw: bytes) -> InvalidReport:
-    with pytest.raises(InvalidReport) as caught:
+def _problem(raw: bytes) -> InvalidMessage:
+    with pytest.raises(InvalidMessage) as caught:
         decode_report(raw)
     return caught.value
 

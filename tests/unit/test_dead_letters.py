@@ -2,7 +2,7 @@ import base64
 
 import orjson
 
-from dispatch.service_layer.route_reports import DeadLetter, InboundMessage
+from dispatch.service_layer.inbound import DeadLetter, InboundMessage
 from infra.dead_letters import dead_letter_record
 
 

@@ -2,7 +2,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dispatch.published import published_event
-from dispatch.service_layer.route_reports import InboundMessage, RouteReports
+from dispatch.service_layer.inbound import InboundMessage
+from dispatch.service_layer.route_reports import RouteReports
 from infra.store import memory_service
 from tests.city import dispatcher
 from projections.open_incidents import UNASSIGNED, OpenIncidentsByDepartment

@@ -1,7 +1,8 @@
 import pytest
 
 from dispatch.domain.incident import IncidentStatus, incident_id_for
-from dispatch.service_layer.route_reports import InboundMessage, RouteReports
+from dispatch.service_layer.inbound import InboundMessage
+from dispatch.service_layer.route_reports import RouteReports
 from infra.store import memory_service
 from tests.city import dispatcher
 from tests.factories import report_bytes

@@ -1,0 +1,121 @@
+"""The command step of the stream: a batch of `incidents.commands` in, incident events out.
+
+As with reports: `prepare` drops positions already recorded, decodes each command and
+dead-letters what is malformed or names an unknown incident (the caller publishes those);
+`record` applies the rest in order and stores, per partition in one transaction, the
+incidents' new events, a receipt per command, and the tracking row. A command id seen
+before is not applied again. A command the incident refuses leaves a `CommandRejected`
+event on the incident, with the reason, published like any other event.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from dispatch.commands import decode_command
+from dispatch.contracts import InvalidMessage
+from dispatch.domain.command_receipt import CommandReceipt, receipt_id_for
+from dispatch.domain.errors import DomainError
+from dispatch.domain.incident import Incident
+from dispatch.service_layer.apply_command import apply_command
+from dispatch.service_layer.dispatcher import Dispatcher
+from dispatch.service_layer.inbound import DeadLetter, InboundMessage, fresh_by_stream
+from dispatch.service_layer.incident_service import IncidentService
+
+
+@dataclass
+class CommandPartition:
+    stream: str
+    last_offset: int
+    commands: list = field(default_factory=list)
+
+
+@dataclass
+class PreparedCommands:
+    partitions: list[CommandPartition]
+    dead_letters: list[DeadLetter]
+    redelivered: int
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    applied: int
+    rejected: int
+    duplicates: int
+
+
+class HandleCommands:
+    def __init__(self, service: IncidentService, dispatcher: Dispatcher):
+        self.service = service
+        self.dispatcher = dispatcher
+
+    def prepare(self, messages: Sequence[InboundMessage]) -> PreparedCommands:
+        streams, redelivered = fresh_by_stream(self.service, messages)
+        partitions, dead_letters = [], []
+        for stream, fresh in streams:
+            partition = CommandPartition(stream, max(m.offset for m in fresh))
+            decoded = []
+            for message in fresh:
+                try:
+                    decoded.append((message, decode_command(message.value)))
+                except InvalidMessage as invalid:
+                    dead_letters.append(DeadLetter(message, invalid.reason, invalid.errors))
+            known = self.service.existing({command.incident_id for _, command in decoded})
+            for message, command in decoded:
+                if command.incident_id in known:
+                    partition.commands.append(command)
+                else:
+                    dead_letters.append(DeadLetter(message, f"unknown incident {command.incident_id}",
+                                                   [{"field": "incident_id", "type": "unknown",
+                                                     "message": "no such incident",
+                                                     "value": str(command.incident_id)}]))
+            partitions.append(partition)
+        return PreparedCommands(partitions, dead_letters, redelivered)
+
+    def record(self, prepared: PreparedCommands) -> CommandOutcome:
+        applied = rejected = duplicates = 0
+        for partition in prepared.partitions:
+            tracking = Tracking(partition.stream, partition.last_offset + 1)
+            try:
+                counts = self._apply_partition(partition, tracking)
+            except IntegrityError:
+                # Another worker handled this position (after a rebalance): look again.
+                if (self.service.tracked_position(partition.stream) or 0) >= tracking.notification_id:
+                    continue
+                raise
+            applied, rejected, duplicates = (applied + counts[0], rejected + counts[1],
+                                             duplicates + counts[2])
+        return CommandOutcome(applied, rejected, duplicates)
+
+    def _apply_partition(self, partition: CommandPartition, tracking: Tracking) -> tuple[int, int, int]:
+        seen = self.service.existing({receipt_id_for(c.command_id) for c in partition.commands})
+        incidents: dict[UUID, Incident] = {}
+        receipts: list[CommandReceipt] = []
+        applied = rejected = duplicates = 0
+        for command in partition.commands:
+            receipt_id = receipt_id_for(command.command_id)
+            if receipt_id in seen:
+                duplicates += 1
+                continue
+            seen.add(receipt_id)
+            incident = incidents.get(command.incident_id)
+            if incident is None:
+                incident = incidents[command.incident_id] = self.service.get_incident(command.incident_id)
+            try:
+                apply_command(incident, command, self.dispatcher)
+                outcome, reason = "applied", ""
+                applied += 1
+            except DomainError as error:
+                outcome, reason = "rejected", str(error)
+                incident.reject_command(command.command_id, command.type, command.issued_by,
+                                        reason, at=command.at)
+                rejected += 1
+            receipts.append(CommandReceipt(
+                command_id=command.command_id, incident_id=str(command.incident_id),
+                command_type=command.type, issued_by=command.issued_by, outcome=outcome,
+                reason=reason, at=command.at))
+        self.service.record([*incidents.values(), *receipts], tracking)
+        return applied, rejected, duplicates
