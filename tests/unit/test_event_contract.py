@@ -54,6 +54,7 @@ def whole_story() -> list[Incident]:
     second.accept("urban", at=T0)
     second.request_extension("urban", 4, "waiting", at=T0)
     second.decide_extension(False, by="sup", at=T0, reason="not needed")
+    second.reject_command("c-9", "accept", "housing", "not responsible", at=T0)
     second.void("sup", "prank", at=T0)
     third = new_incident("R-3")
     third.merge_into(first.id, by="route", at=T0)
