@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--count", type=int, default=3000, help="reports to publish (3000)")
     demo.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for dispatch")
     demo.add_argument("--serve", action="store_true", help="keep the worker running afterwards")
+    demo.add_argument("--reports-only", action="store_true",
+                      help="only publish and dispatch; no simulated departments closing the loop")
     demo.set_defaults(run=_demo)
 
     report = commands.add_parser(
@@ -168,7 +170,8 @@ def _simulate(args, settings: Settings) -> int:
 
 def _demo(args, settings: Settings) -> int:
     from infra.demo import run_demo
-    return run_demo(settings, args.count, args.serve, args.timeout)
+    return run_demo(settings, args.count, args.serve, args.timeout,
+                    whole_loop=not args.reports_only)
 
 
 def _report(args, settings: Settings) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import replace
 from datetime import datetime
@@ -9,17 +10,26 @@ from datetime import datetime
 from tqdm import tqdm
 
 from infra.bootstrap import local_broker
-from infra.report_table import render_counts
+from infra.rebuild import views_from_store
+from infra.report_table import render_counts, render_rows
+from infra.simulated_departments import SimulatedDepartments
+from infra.store import sqlite_service
 from infra.settings import Settings, Topics
 from infra.simulated_city import expected_incident_ids, publish_reports, simulated_reports
 from infra.territory_source import department_names
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
 from infra.worker_process import WorkerProcess
+from projections.evaluation import scorecards
 from projections.open_incidents import UNASSIGNED
+from projections.period import Period
 
 
-def run_demo(settings: Settings, count: int, serve: bool, timeout: float) -> int:
+def run_demo(settings: Settings, count: int, serve: bool, timeout: float,
+             whole_loop: bool = True) -> int:
+    # A fresh broker answers its first requests with retriable errors that aiokafka logs
+    # and retries; in a demo they only alarm.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     run_dir = settings.home / "demo" / datetime.now().strftime("run-%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
     # Each run is a city of its own: its own home (store, views, and broker if local), so
@@ -38,16 +48,17 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float) -> int
     worker = WorkerProcess.start(settings, bootstrap, loglevel="warning")
     try:
         reports = list(simulated_reports(count, run_id=run_dir.name))
-        with tqdm(total=count, desc="publishing reports", unit="report") as bar:
-            seconds = asyncio.run(publish_reports(bootstrap, settings.topics.reported, reports,
-                                                  progress=bar.update))
-        waited = wait_until_dispatched(settings, expected_incident_ids(reports), worker, timeout)
-        view = OpenIncidentsStore(settings.views).load()
+        seconds, waits = asyncio.run(play(settings, bootstrap, reports, worker, timeout, whole_loop))
         print()
-        print(render_counts(view.counts(), department_names(settings.territory_path)))
-        print(f"\n{count} reports published in {seconds:.1f}s; all dispatched "
-              f"{waited:.1f}s after publishing ended.\nThis run lives in {run_dir}; "
-              f"GRID_DISPATCH_HOME={run_dir} grid-dispatch report shows it again.")
+        print(render_counts(OpenIncidentsStore(settings.views).load().counts(),
+                            department_names(settings.territory_path)))
+        if whole_loop:
+            print()
+            print(demo_scorecards(settings))
+        print(f"\n{count} reports published in {seconds:.1f}s; " + "; ".join(
+            f"all {what} {waited:.1f}s after publishing ended" for what, waited in waits) +
+            f".\nThis run lives in {run_dir}; GRID_DISPATCH_HOME={run_dir} grid-dispatch "
+            "report [open|scorecard|ranking|governance] shows it again.")
         if serve:
             print("serving: the worker keeps running; Ctrl-C stops it.", flush=True)
             worker.process.wait()
@@ -60,19 +71,57 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float) -> int
             broker.stop()
 
 
-def wait_until_dispatched(settings: Settings, wanted: set[str], worker: WorkerProcess,
-                          timeout: float) -> float:
+async def play(settings: Settings, bootstrap: str, reports: list[dict], worker: WorkerProcess,
+               timeout: float, whole_loop: bool) -> tuple[float, list[tuple[str, float]]]:
+    """Publish the reports; with the whole loop, simulated departments, grid workers,
+    supervisors and reporters answer until every incident is closed."""
+    stop = asyncio.Event()
+    departments = SimulatedDepartments(bootstrap, settings.topics.events, settings.topics.commands,
+                                       group=f"{settings.app_id}.simulated-departments")
+    playing = asyncio.create_task(departments.run(stop)) if whole_loop else None
+    try:
+        with tqdm(total=len(reports), desc="publishing reports", unit="report") as bar:
+            seconds = await publish_reports(bootstrap, settings.topics.reported, reports,
+                                            progress=bar.update)
+        wanted = expected_incident_ids(reports)
+        waits = [("dispatched", await asyncio.to_thread(
+            wait_for, settings, wanted, worker, timeout, "dispatched",
+            lambda row: row.holder != UNASSIGNED))]
+        if whole_loop:
+            waits.append(("closed", await asyncio.to_thread(
+                wait_for, settings, wanted, worker, timeout, "closed", lambda row: not row.is_open)))
+        return seconds, waits
+    finally:
+        stop.set()
+        if playing:
+            await playing
+
+
+def demo_scorecards(settings: Settings) -> str:
+    views = views_from_store(sqlite_service(settings.store), show_progress=False)
+    period = Period.parse("2026-11")
+    cards = scorecards(views.facts.facts.values(), views.stages_of, period, "district")
+    rows = [{"district": key, **tally.as_dict()} for key, tally in cards.items()]
+    columns = ["district", "due", "closed", "closed_on_time", "closure_rate",
+               "on_time_closure_rate", "on_time_acceptance_rate", "rework_rate", "return_rate",
+               "satisfaction_rate", "resolution_rate"]
+    return render_rows(rows, columns, title=f"evaluation by district, {period.label} "
+                                            "(grid-dispatch report scorecard --by department)")
+
+
+def wait_for(settings: Settings, wanted: set[str], worker: WorkerProcess, timeout: float,
+             what: str, done_when) -> float:
     started = time.monotonic()
     store = OpenIncidentsStore(settings.views)
-    with tqdm(total=len(wanted), desc="dispatched", unit="incident") as bar:
+    with tqdm(total=len(wanted), desc=what, unit="incident") as bar:
         while True:
             rows = store.load().rows
-            done = sum(1 for i in wanted if i in rows and rows[i].holder != UNASSIGNED)
+            done = sum(1 for i in wanted if i in rows and done_when(rows[i]))
             bar.update(done - bar.n)
             if done == len(wanted):
                 return time.monotonic() - started
             if not worker.alive() or time.monotonic() - started > timeout:
-                raise SystemExit(f"only {done} of {len(wanted)} incidents dispatched "
+                raise SystemExit(f"only {done} of {len(wanted)} incidents {what} "
                                  f"(worker {'running' if worker.alive() else 'exited'}):"
                                  f"\n{worker.log()[-3000:]}")
             time.sleep(0.5)

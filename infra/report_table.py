@@ -29,6 +29,8 @@ def render_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str = "tabl
 
 
 def render_counts(counts: dict[str, int], names: dict[str, str], fmt: str = "table") -> str:
+    if not counts and fmt == "table":
+        return "no open incidents: every one is closed, voided or merged"
     rows = [{"holder": h, "name": names.get(h, ""), "open_incidents": c} for h, c in counts.items()]
     text = render_rows(rows, ["holder", "name", "open_incidents"], fmt)
     if fmt == "table":
