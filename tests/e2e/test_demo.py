@@ -14,12 +14,24 @@ def test_the_demo_runs_to_the_end_and_prints_the_table(tmp_path):
                             capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    total = next(line for line in lines if line.startswith("total"))
-    assert total.split()[-1] == "500"
-    assert any(line.startswith("urban-management") for line in lines)
+    assert "no open incidents: every one is closed" in result.stdout
+    assert "all closed" in result.stdout
+    district_rows = [line.split() for line in lines if line[:3] in ("D01", "D02", "D03")]
+    assert len(district_rows) == 3 and sum(int(row[2]) for row in district_rows) > 0  # closed
     assert "500 reports published" in result.stdout
     # It stopped what it started: no broker is left running in its home.
     status = subprocess.run([sys.executable, "-m", "infra.cli", "broker", "status"],
                             env={**env, "GRID_DISPATCH_HOME": str(next((tmp_path / "demo").iterdir()))},
                             cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert status.returncode == 3 and "not running" in status.stdout
+
+
+def test_the_reports_only_demo_prints_the_open_incidents(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
+    env["GRID_DISPATCH_HOME"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "infra.cli", "demo", "--count", "300",
+                             "--reports-only", "--timeout", "120"], env=env, cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    total = next(line for line in result.stdout.splitlines() if line.startswith("total"))
+    assert total.split()[-1] == "300"
