@@ -162,7 +162,7 @@ def _simulate(args, settings: Settings) -> int:
     reports = list(simulated_reports(args.count, run_id))
     with tqdm(total=args.count, desc="publishing reports", unit="report") as bar:
         seconds = asyncio.run(publish_reports(bootstrap, settings.topics.reported, reports,
-                                              rate=args.rate, progress=bar.update))
+                                              rate=args.rate, live=True, progress=bar.update))
     print(f"published {args.count} reports to {settings.topics.reported} in {seconds:.2f}s "
           f"(run id {run_id})")
     return 0

@@ -22,7 +22,7 @@ from infra.view_store import OpenIncidentsStore
 from infra.worker_process import WorkerProcess
 from projections.evaluation import scorecards
 from projections.open_incidents import UNASSIGNED
-from projections.period import Period
+from projections.period import CITY_TZ, Period
 
 
 def run_demo(settings: Settings, count: int, serve: bool, timeout: float,
@@ -82,7 +82,7 @@ async def play(settings: Settings, bootstrap: str, reports: list[dict], worker: 
     try:
         with tqdm(total=len(reports), desc="publishing reports", unit="report") as bar:
             seconds = await publish_reports(bootstrap, settings.topics.reported, reports,
-                                            progress=bar.update)
+                                            live=True, progress=bar.update)
         wanted = expected_incident_ids(reports)
         waits = [("dispatched", await asyncio.to_thread(
             wait_for, settings, wanted, worker, timeout, "dispatched",
@@ -99,7 +99,7 @@ async def play(settings: Settings, bootstrap: str, reports: list[dict], worker: 
 
 def demo_scorecards(settings: Settings) -> str:
     views = views_from_store(sqlite_service(settings.store), show_progress=False)
-    period = Period.parse("2026-11")
+    period = Period.parse(datetime.now(CITY_TZ).strftime("%Y-%m"))
     cards = scorecards(views.facts.facts.values(), views.stages_of, period, "district")
     rows = [{"district": key, **tally.as_dict()} for key, tally in cards.items()]
     columns = ["district", "due", "closed", "closed_on_time", "closure_rate",

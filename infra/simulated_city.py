@@ -61,9 +61,11 @@ def expected_incident_ids(reports: list[dict]) -> set[str]:
 
 
 async def publish_reports(bootstrap: str, topic: str, reports: list[dict], *,
-                          rate: float = 0.0,
+                          rate: float = 0.0, live: bool = False,
                           progress: Callable[[int], None] | None = None) -> float:
-    """Publish the reports keyed by report_id; return the seconds it took."""
+    """Publish the reports keyed by report_id; return the seconds it took. `live` stamps
+    each report with the time it is sent, as a platform reporting as it happens would
+    (the engine decides at processing time, so old report times would look late)."""
     producer = new_producer(bootstrap)
     await producer.start()
     started = time.perf_counter()
@@ -74,6 +76,8 @@ async def publish_reports(bootstrap: str, topic: str, reports: list[dict], *,
                 ahead = number / rate - (time.perf_counter() - started)
                 if ahead > 0:
                     await asyncio.sleep(ahead)
+            if live:
+                report["reported_at"] = datetime.now(SHANGHAI).isoformat(timespec="milliseconds")
             pending.append(await producer.send(topic, orjson.dumps(report),
                                                key=report["report_id"].encode()))
             if len(pending) >= 1000:
