@@ -8,7 +8,8 @@
     for incident_id, clock in clocks.all_clocks(): ...   # for the evaluation views
 
 A StageClock (projections/sla_stage_clock.py) has stage, department, sla_class, limit,
-started_at, due_at, ended_at, ended_by, on_time, used, paused, extension. For evaluation:
+started_at, due_at, ended_at, ended_by, on_time, used, paused, extension (due_at, on_time
+and used are worked out when first asked, then kept: applying events is cheap). For evaluation:
 count clocks with `ended_at` set and not `stopped`; `on_time` is the verdict. Use it rather
 than `ended_at <= due_at`: both are in the stage's measure, so work finished in the lunch
 break after a 12:00 deadline used no more working time and is on time.
@@ -48,7 +49,7 @@ from typing import Any, Literal
 
 from policies.calendar import BusinessCalendar, default_calendar
 from policies.sla_classes import SlaClasses, default_sla_classes
-from projections.sla_incident_clocks import IncidentClocks, apply_event
+from projections.sla_incident_clocks import IncidentClocks, Rules, apply_event
 from projections.sla_stage_clock import StageClock
 
 __all__ = ["Alert", "AlertTimes", "IncidentClocks", "SlaClocks", "StageClock"]
@@ -81,18 +82,25 @@ class SlaClocks:
         self.classes = classes or default_sla_classes()
         self.calendar = calendar or default_calendar()
         self.incidents: dict[str, IncidentClocks] = incidents if incidents is not None else {}
+        self._rules = Rules(self.classes, self.calendar)
 
     def apply(self, events: Iterable[dict[str, Any]]) -> set[str]:
         """Apply a batch; return the incident ids whose clocks changed."""
         changed: set[str] = set()
+        rules = self._rules
+        if rules.classes is not self.classes or rules.calendar is not self.calendar:
+            rules = self._rules = Rules(self.classes, self.calendar)  # replaced since: follow
+            for row in self.incidents.values():
+                row.limits = rules.limits(row)
+        incidents = self.incidents
         for event in events:
             incident_id = event["incident_id"]
-            row = self.incidents.get(incident_id)
-            if row is not None and event["version"] <= row.version:
-                continue  # a resent event: applied already
+            row = incidents.get(incident_id)
             if row is None:
-                row = self.incidents[incident_id] = IncidentClocks()
-            apply_event(row, event, self.classes, self.calendar)
+                row = incidents[incident_id] = IncidentClocks()
+            elif event["version"] <= row.version:
+                continue  # a resent event: applied already
+            apply_event(row, event, rules)
             row.version = event["version"]  # after: an event that raised is not marked applied
             changed.add(incident_id)
         return changed

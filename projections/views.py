@@ -29,16 +29,25 @@ class Views:
         batch = events if isinstance(events, list) else list(events)
         self.changed_open |= self.open_incidents.apply(batch)
         self.facts.apply(batch)
-        try:
-            self.sla.apply(batch)
-        except CalendarRangeError:
-            # A time beyond the calendar file's years: apply the batch event by event so
-            # the rest still counts, and keep the ones that failed in plain sight.
-            for event in batch:
-                try:
-                    self.sla.apply([event])
-                except CalendarRangeError as error:
-                    self.sla_problems.append((event["incident_id"], event["version"], str(error)))
+        remaining = batch
+        while remaining:
+            try:
+                self.sla.apply(remaining)
+                break
+            except CalendarRangeError as error:
+                remaining = self._skip_failed(remaining, error)
+
+    def _skip_failed(self, events: list[dict[str, Any]], error: Exception) -> list[dict[str, Any]]:
+        """A time beyond the calendar file's years: keep that event in plain sight as a
+        problem, mark it applied so it is not retried forever, and go on after it."""
+        for index, event in enumerate(events):
+            row = self.sla.incidents.get(event["incident_id"])
+            if row is None or event["version"] > row.version:
+                self.sla_problems.append((event["incident_id"], event["version"], str(error)))
+                if row is not None:
+                    row.version = event["version"]
+                return events[index + 1:]
+        return []
 
     def stages_of(self, incident_id: str) -> list:
         """The SLA stage clocks of an incident, in the order they started."""

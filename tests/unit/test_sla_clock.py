@@ -4,9 +4,10 @@ Business days used: Mon 23 Nov 2026 .. Fri 27 Nov, then Mon 30 Nov (no holidays 
 working hours 09:00-12:00 and 13:30-17:30 (7 hours a working day).
 """
 import copy
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from dispatch.domain.incident import Incident
 from dispatch.domain.routing import RoutingDecision
 from dispatch.published import published_event
 from infra.store import memory_service
-from policies.calendar import default_calendar
+from policies.calendar import CalendarRangeError, default_calendar
 from policies.sla_classes import Limit
 from projections.sla_clock import Alert, AlertTimes, IncidentClocks, SlaClocks, StageClock
 
@@ -368,3 +369,71 @@ def test_events_straight_from_the_store_give_the_same_state_as_json_ones():
     from_json.apply(EVENTS)
     assert from_store.incidents == from_json.incidents
     assert sum(1 for _ in from_json.all_clocks()) == sum(len(r.clocks) for r in from_json.incidents.values())
+
+
+# -- lazy answers: asked at any moment, they are the answers of the events so far ---------------
+def answers(view: SlaClocks, now: datetime) -> dict:
+    return {iid: [(c.stage, c.department, c.due_at, c.used, c.on_time, c.paused, c.extension,
+                   view.light(iid, c.stage, now)) for c in view.stages(iid)]
+            for iid in view.incidents}
+
+
+def test_answers_asked_between_events_equal_a_fresh_view_of_the_same_events():
+    """Kept deadlines and verdicts are forgotten or frozen at the right moments: asking
+    after every event gives what a view that was never asked before gives."""
+    story = published(*stories()[-2:], accepted(at(23, 10), report_id="R-10"))
+    extended = accepted(at(24, 10), report_id="R-11")
+    extended.suspend("sup", "court", at=at(24, 11))
+    extended.resume("sup", at=at(25, 11))
+    extended.request_extension("police", 8, "parts", at=at(25, 12))
+    extended.decide_extension(True, by="sup", at=at(25, 13))
+    extended.resolve("police", "done", at=at(27, 16))
+    story += published(extended)
+    asked, now = SlaClocks(), at(26, 15)
+    for n, event in enumerate(story):
+        asked.apply([event])
+        fresh = SlaClocks()
+        fresh.apply(story[:n + 1])
+        assert answers(asked, now) == answers(fresh, now)
+        assert asked.incidents == fresh.incidents  # what was kept is not compared
+
+
+def test_times_with_any_utc_offset_give_the_same_clocks():
+    def in_utc(event: dict) -> dict:
+        moved = dict(event)
+        for key in ("occurred_at", "reported_at"):
+            if isinstance(moved.get(key), str):
+                moved[key] = datetime.fromisoformat(moved[key]).astimezone(UTC).isoformat()
+        return moved
+    local, utc = SlaClocks(), SlaClocks()
+    local.apply(EVENTS)
+    utc.apply([in_utc(e) for e in EVENTS])
+    assert local.incidents == utc.incidents
+    assert answers(local, at(26, 15)) == answers(utc, at(26, 15))
+
+
+# -- the calendar's years: an event that needs a time beyond them raises when applied -----------
+def test_a_deadline_beyond_the_calendar_raises_when_applied_and_the_views_go_on():
+    from projections.views import Views
+    late = report("R-12", when=datetime(2027, 12, 31, 10, tzinfo=TZ))
+    late.dispatch(to("police"), at=datetime(2027, 12, 31, 10, 5, tzinfo=TZ))  # close: 5 days
+    events = published(late)
+    with pytest.raises(CalendarRangeError, match="2028"):
+        SlaClocks().apply(events)
+    views = Views()
+    views.apply(events)  # the views catch it and go on
+    close = clock(views.sla, late, "close")
+    assert (close.limit, close.due_at, close.is_open) == (Limit(amount=5, unit="working_days"),
+                                                          None, True)
+    assert views.light_counts(datetime(2027, 12, 31, 11, tzinfo=TZ))[("close", "green")] == 1
+
+
+def test_a_clock_starting_before_the_calendar_raises_when_timed_and_stays_untimed():
+    early = report("R-13", when=datetime(2024, 12, 31, 16, tzinfo=TZ))
+    early.dispatch(to("police"), at=datetime(2025, 1, 2, 10, tzinfo=TZ))
+    view = SlaClocks()
+    with pytest.raises(CalendarRangeError, match="2024-12-31"):
+        view.apply(published(early))
+    dispatch = clock(view, early, "dispatch")
+    assert (dispatch.limit, dispatch.due_at, dispatch.on_time) == (None, None, None)
+    assert view.light(str(early.id), "dispatch", datetime(2025, 1, 2, 9, tzinfo=TZ)) is None

@@ -44,3 +44,20 @@ def test_live_views_equal_the_replay(data):
     for batch in stream:
         live.apply(batch)
     assert live.state() == replayed.state()
+
+
+def test_an_event_beyond_the_calendar_is_a_visible_problem_and_the_rest_still_counts():
+    late = [dict(e) for e in EVENTS[:3]]
+    first = late[0]["incident_id"]
+    for event in late:  # the same incident, reported in a year the calendar does not cover
+        for key in ("occurred_at", "reported_at"):
+            if key in event:
+                event[key] = event[key].replace("2026-", "2031-")
+    others = [e for e in EVENTS if e["incident_id"] != first]
+    views = Views()
+    views.apply(late + others)
+    assert views.sla_problems and views.sla_problems[0][0] == first
+    assert "outside the business calendar" in views.sla_problems[0][2]
+    replayed = Views()
+    replayed.apply(others)
+    assert {k: v for k, v in views.sla.incidents.items() if k != first} == replayed.sla.incidents
