@@ -4,25 +4,35 @@ from __future__ import annotations
 import argparse
 import logging
 
-from benchmarks import end_to_end, policy_decisions
+from benchmarks import end_to_end, policy_decisions, rebuild
+
+SIZES = {  # name: (default, smoke)
+    "policy": (200_000, 2_000),
+    "rebuild": (140_000, 1_000),     # incidents; about 7 events each: over 1,000,000 events
+    "end-to-end": (20_000, 500),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--only", choices=["policy", "end-to-end"], default=None)
+    parser.add_argument("--only", choices=list(SIZES), default=None)
     parser.add_argument("--count", type=int, default=None,
-                        help="incidents (end to end: 20000; policy: 200000)")
+                        help="size for the chosen benchmark (incidents / decisions)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks that the benchmarks run, measures nothing")
     args = parser.parse_args()
     # A fresh broker's first requests get retriable errors that aiokafka logs and retries;
     # they are noise in a table.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    if args.only in (None, "policy"):
-        policy_decisions.run(2_000 if args.smoke else args.count or 200_000,
-                             linear_count=200 if args.smoke else 2_000)
-    if args.only in (None, "end-to-end"):
-        end_to_end.run(500 if args.smoke else args.count or 20_000)
+    for name in ([args.only] if args.only else list(SIZES)):
+        default, smoke = SIZES[name]
+        size = smoke if args.smoke else args.count or default
+        if name == "policy":
+            policy_decisions.run(size, linear_count=200 if args.smoke else 2_000)
+        elif name == "rebuild":
+            rebuild.run(size)
+        else:
+            end_to_end.run(size)
 
 
 if __name__ == "__main__":
