@@ -171,3 +171,25 @@ def test_commands_drive_the_loop_once_and_refusals_are_visible(worker):
                           until=lambda ms: any(orjson.loads(m.value)["source"]["topic"] == settings.topics.commands
                                                for m in ms))
     assert any("invalid IncidentCommand" in orjson.loads(m.value)["reason"] for m in letters)
+
+
+def test_views_built_from_the_topic_equal_views_replayed_from_the_store(worker):
+    from infra.rebuild import views_from_store
+    from projections.views import Views
+
+    settings = worker.settings
+    service = sqlite_service(settings.store)
+    stored = {(str(n.originator_id), n.originator_version)
+              for n in service.notifications_after(0, 1_000_000) if "incident:" in n.topic}
+
+    def everything(messages):
+        return stored <= {(orjson.loads(m.value)["incident_id"], orjson.loads(m.value)["version"])
+                          for m in messages}
+    messages = consume_all(settings.bootstrap_servers, settings.topics.events, until=everything)
+    assert everything(messages)
+    live = Views()
+    for start in range(0, len(messages), 97):  # as a consumer gets them: in batches, any mix
+        live.apply([orjson.loads(m.value) for m in messages[start:start + 97]])
+    replayed = views_from_store(service, show_progress=False)
+    assert live.state() == replayed.state()
+    assert len(live.facts.facts) >= 1000
