@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -131,13 +132,16 @@ class LocalBroker:
     def _format_once(self, jars: Path, state: dict) -> None:
         if (self.state_dir / "data" / "meta.properties").exists():
             return
-        result = subprocess.run(
-            self._java(jars, "kafka.tools.StorageTool", "format", "-t", state["cluster_id"],
-                       "-c", str(self.state_dir / "server.properties"), "--standalone"),
-            capture_output=True, text=True,
-        )
-        if result.returncode != 0:
-            raise BrokerError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+        command = self._java(jars, "kafka.tools.StorageTool", "format", "-t", state["cluster_id"],
+                             "-c", str(self.state_dir / "server.properties"), "--standalone")
+        for attempt in (1, 2):
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode == 0:
+                return
+            # Seen once on a loaded machine and never again: start the format afresh once.
+            shutil.rmtree(self.state_dir / "data", ignore_errors=True)
+        raise BrokerError(f"formatting Kafka storage failed (exit {result.returncode}):\n"
+                          f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
     def _java(self, jars: Path, main_class: str, *args: str) -> list[str]:
         log_dir = self.state_dir / "logs"

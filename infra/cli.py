@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--from-store", action="store_true", help="the reports in the event store")
     backtest.set_defaults(run=_policy_backtest)
 
+    feed = commands.add_parser(
+        "feed", help="one department's tickets from incidents.events, as JSON lines")
+    feed.add_argument("department", help="department code, e.g. urban-management")
+    feed.add_argument("--follow", action="store_true", help="keep reading new events")
+    feed.set_defaults(run=_feed)
+
     territory = commands.add_parser("territory", help="the city's grids, places and people")
     territory_actions = territory.add_subparsers(title="actions", metavar="ACTION", required=True)
     check = territory_actions.add_parser(
@@ -209,6 +215,15 @@ def _policy_explain(args, settings: Settings) -> int:
 def _policy_backtest(args, settings: Settings) -> int:
     from infra.policy_cli import policy_backtest
     print(policy_backtest(settings, args.policy, args.events, args.from_store))
+    return 0
+
+
+def _feed(args, settings: Settings) -> int:
+    from infra.bootstrap import resolve_bootstrap
+    from infra.feed_cli import run_feed
+    written = run_feed(resolve_bootstrap(settings, start=False), settings.topics.events,
+                       args.department, args.follow)
+    print(f"{written} events for {args.department}", file=sys.stderr)
     return 0
 
 

@@ -193,3 +193,32 @@ def test_views_built_from_the_topic_equal_views_replayed_from_the_store(worker):
     replayed = views_from_store(service, show_progress=False)
     assert live.state() == replayed.state()
     assert len(live.facts.facts) >= 1000
+
+
+def test_a_department_follows_only_its_own_tickets_from_the_shared_log(worker):
+    import asyncio
+    import io
+
+    from infra.feed_cli import follow
+
+    settings = worker.settings
+    publish(settings.bootstrap_servers, settings.topics.reported,
+            [(b"FEED-1", report_bytes("FEED-1", category="environment.water")),
+             (b"FEED-2", report_bytes("FEED-2", category="market.food-safety"))])
+    views = OpenIncidentsStore(settings.views)
+    wait_until(lambda: str(incident_id_for("hotline", "FEED-2")) in views.load().rows, 60,
+               message="the two reports")
+    out = io.StringIO()
+    written = asyncio.run(follow(settings.bootstrap_servers, settings.topics.events,
+                                 "environment", keep_going=False, out=out))
+    events = [orjson.loads(line) for line in out.getvalue().splitlines()]
+    assert written == len(events) > 0
+    by_incident: dict = {}
+    for event in events:
+        by_incident.setdefault(event["incident_id"], []).append(event)
+    assert str(incident_id_for("hotline", "FEED-1")) in by_incident
+    assert str(incident_id_for("hotline", "FEED-2")) not in by_incident
+    for history in by_incident.values():
+        assert history[0]["type"] == "Reported"
+        assert any(e["type"] in ("Dispatched", "Reassigned") and "environment" in
+                   (e["department"], *e.get("co_handling", ())) for e in history)
