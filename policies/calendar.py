@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from policies.calendar_model import CalendarDocument
 from policies.calendar_timeline import CalendarRangeError, WorkingTimeline, microseconds_of_day
-from policies.sla_config_file import parse_config
+from policies.config_file import parse_config
 
 __all__ = ["DEFAULT_CALENDAR", "BusinessCalendar", "CalendarRangeError", "default_calendar",
            "load_calendar", "measure_of"]

@@ -6,27 +6,20 @@ hash of the file, so every decision can name exactly which text made it.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
 
 from policies.compiled_rule import CompiledRule, compile_rule
 from policies.conflicts import conflicts
 from policies.model import Charter, PolicyDocument, Rule, Scope
+from policies.config_file import ConfigError, parse_config
 from policies.routing_policy import DayKind, RoutingPolicy, weekday_kind
 from policies.toml_lines import key_lines, line_of
 
 DEMO_POLICY = Path(__file__).parent / "data" / "demo_policy.toml"
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigError):
     """A policy that cannot be loaded; each problem names file, line, field and value."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def load_policy(path: Path | str = DEMO_POLICY, day_kind: DayKind = weekday_kind) -> RoutingPolicy:
@@ -38,18 +31,10 @@ def load_policy(path: Path | str = DEMO_POLICY, day_kind: DayKind = weekday_kind
 def parse_policy(raw: bytes, source: str = "<policy>",
                  day_kind: DayKind = weekday_kind) -> RoutingPolicy:
     try:
-        text = raw.decode("utf-8")
-        data = tomllib.loads(text)
-    except UnicodeDecodeError as error:
-        raise PolicyError([f"{source}: not UTF-8 text ({error})"]) from None
-    except tomllib.TOMLDecodeError as error:
-        raise PolicyError([f"{source}: not valid TOML: {error}"]) from None
-    lines = key_lines(text)
-    try:
-        document = PolicyDocument.model_validate(data)
-    except ValidationError as error:
-        raise PolicyError([_describe(item, source, lines, data)
-                           for item in error.errors(include_url=False)]) from None
+        document = parse_config(PolicyDocument, raw, source)
+    except ConfigError as error:
+        raise PolicyError(error.problems) from None
+    lines = key_lines(raw.decode("utf-8"))
     version = "sha256:" + hashlib.sha256(raw).hexdigest()[:16]
     rules = compile_document(document, version)
     _refuse_duplicate_ids(rules, source)
@@ -101,16 +86,6 @@ def _refuse_duplicate_ids(rules: list[CompiledRule], source: str) -> None:
     if twice:
         raise PolicyError([f"{source}: rule id {rule_id!r} is given twice (charters compile to "
                            "ids 'charter:<unit>[@<from>]:<category>')" for rule_id in twice])
-
-
-def _describe(item: dict[str, Any], source: str, lines: dict, data: dict) -> str:
-    loc = tuple(item.get("loc", ()))
-    line = line_of(lines, loc)
-    where = f"{source}:{line}" if line else source
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
-    value = item.get("input")
-    shown = "" if item["type"] == "missing" or isinstance(value, dict) else f" (value: {value!r})"
-    return f"{where}: {field or '(file)'}: {item['msg']}{shown}"
 
 
 def _rule_line(lines: dict, document: PolicyDocument, rule_id: str) -> int | str:

@@ -1,11 +1,12 @@
 """The scoring scheme: scorecard figures → points → a ranking. Configured, not coded."""
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from policies.config_file import parse_config
 
 EVALUATION_CONFIG = Path(__file__).parent / "data" / "evaluation.toml"
 
@@ -35,10 +36,7 @@ class EvaluationConfig(BaseModel):
 
     @classmethod
     def load(cls, path: Path = EVALUATION_CONFIG) -> "EvaluationConfig":
-        try:
-            return cls.model_validate(tomllib.loads(Path(path).read_text(encoding="utf-8")))
-        except (tomllib.TOMLDecodeError, ValidationError) as error:
-            raise ValueError(f"{path}: {error}") from None
+        return parse_config(cls, Path(path).read_bytes(), str(path))
 
 
 def points(item: ScoreItem, figures: dict[str, Any]) -> float:

@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from policies.calendar import Unit, measure_of
-from policies.sla_config_file import ConfigError, parse_config
+from policies.config_file import ConfigError, parse_config
 
 __all__ = [
     "DEFAULT_SLA_CLASSES",

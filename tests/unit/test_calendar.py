@@ -12,7 +12,7 @@ from policies.calendar import (
     default_calendar,
     load_calendar,
 )
-from policies.sla_config_file import ConfigError
+from policies.config_file import ConfigError
 
 CAL = default_calendar()
 TZ = CAL.time_zone

@@ -1,7 +1,8 @@
 """Read a TOML configuration file into a pydantic model; every error names file, line, field, value.
 
-Shared by the business calendar (policies/calendar.py) and the SLA classes
-(policies/sla_classes.py), so both files fail the same way the routing policy does.
+Shared by the routing policy (policies/loader.py), the business calendar
+(policies/calendar.py), the SLA classes (policies/sla_classes.py) and the evaluation
+configuration (policies/scoring.py), so every file the city edits fails the same way.
 """
 from __future__ import annotations
 
