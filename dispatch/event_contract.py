@@ -183,6 +183,17 @@ class MergedAsDuplicate(_Envelope):
     by: str
 
 
+class SlaAlerted(_Envelope):
+    """A stage reached at-risk (80%) or breached (100%), or a later escalation step."""
+    type: Literal["SlaAlerted"]
+    key: str = Field(description="stage clock, step and repeat: each alert once")
+    stage: Literal["dispatch", "accept", "handle", "verify", "close"]
+    level: Literal["at_risk", "breached"]
+    step: int = Field(ge=0, description="index of the escalation step")
+    notified: list[str] = Field(description="departments told")
+    escalation_version: str
+
+
 class CommandRejected(_Envelope):
     """A command the incident refused, with the reason; the incident did not change."""
     type: Literal["CommandRejected"]
@@ -201,7 +212,7 @@ EVENT_MODELS: tuple[type[_Envelope], ...] = (
     Reported, Located, Dispatched, QueuedForManualDispatch, Reassigned, Reclassified, Accepted,
     Returned, ExtensionRequested, ExtensionGranted, ExtensionRefused, Suspended, Resumed,
     Resolved, Closed, Reopened, Rated, ReturnJudged, Urged, Voided, MergedAsDuplicate, DuplicateRecorded,
-    CommandRejected,
+    CommandRejected, SlaAlerted,
 )
 IncidentEvent = Annotated[Union[EVENT_MODELS], Field(discriminator="type")]
 incident_event = TypeAdapter(IncidentEvent)

@@ -5,6 +5,7 @@
   the broker's ack, then record events and tracking in one store transaction. Only then
   does Faust commit the offsets.
 - the relay task tails the store onto `incidents.events`.
+- the SLA watcher, every second, records the at-risk / breached / escalation alerts due.
 - `project` consumes `incidents.events` into the open-incidents view.
 """
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import datetime, timezone
 
 import faust
 import orjson
 from prometheus_client import start_http_server
 
 from dispatch.service_layer.handle_commands import HandleCommands
+from dispatch.service_layer.sla_watcher import SlaWatcher
 from dispatch.service_layer.inbound import InboundMessage
 from dispatch.service_layer.route_reports import RouteReports
 from infra.dead_letters import dead_letter_record
@@ -27,6 +30,7 @@ from infra.rebuild import views_from_store
 from infra.relay import Relay
 from infra.settings import Settings
 from infra.view_store import OpenIncidentsStore
+from policies.escalation import EscalationPolicy
 
 log = logging.getLogger("grid_dispatch.worker")
 
@@ -113,6 +117,19 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
             metrics.commands.labels("duplicate").inc(outcome.duplicates)
             if outcome.applied or outcome.rejected:
                 parts["relay"].wakeup.set()
+
+    watcher = SlaWatcher(route_reports.service, views, EscalationPolicy.load(),
+                         set(route_reports.dispatcher.territory.departments))
+
+    @app.timer(interval=1.0)
+    async def watch_sla() -> None:
+        await ready.wait()
+        try:
+            due = watcher.plan(datetime.now(timezone.utc))   # in the loop: it reads the views
+            if due and await asyncio.to_thread(watcher.record, due):
+                parts["relay"].wakeup.set()
+        except Exception:  # an alert that cannot be recorded must not stop dispatching
+            log.exception("SLA watcher tick failed; trying again in a second")
 
     @app.agent(events, name=f"{settings.app_id}.project-views")
     async def project(stream):

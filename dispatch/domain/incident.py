@@ -58,6 +58,7 @@ class Incident(Aggregate):
         self.judged_returns: list[int] = []
         self.merged_into: str | None = None
         self.duplicates: list[str] = []
+        self.sla_alerts: list[str] = []
 
     # -- guards ---------------------------------------------------------------------------
     def _guard(self, command: str) -> None:
@@ -304,6 +305,20 @@ class Incident(Aggregate):
     @event("MergedAsDuplicate")
     def _merged(self, original_id: str, by: str, at: datetime) -> None:
         self.status, self.merged_into = S.MERGED, original_id
+
+    def alert_sla(self, key: str, stage: str, level: str, step: int, notified: list[str],
+                  escalation_version: str, at: datetime) -> None:
+        """An SLA stage reached at-risk or breached (or a later step): who was told.
+        `key` names the stage clock, step and repeat, so each alert is recorded once."""
+        self._guard("urge")  # alerts concern open incidents only
+        if key in self.sla_alerts:
+            raise InvalidCommand(self.id, "alert", f"alert {key} was recorded already")
+        self._sla_alerted(key, stage, level, step, notified, escalation_version, at)
+
+    @event("SlaAlerted")
+    def _sla_alerted(self, key: str, stage: str, level: str, step: int, notified: list[str],
+                     escalation_version: str, at: datetime) -> None:
+        self.sla_alerts.append(key)
 
     def reject_command(self, command_id: str, command_type: str, issued_by: str, reason: str,
                        at: datetime) -> None:

@@ -122,13 +122,18 @@ def test_the_same_report_published_twice_gives_one_incident(worker):
 
     service = sqlite_service(settings.store)
     events = service.recorder.select_events(incident_id_for("hotline", "TWICE-1"))
-    assert [e.topic.rsplit(".", 1)[-1] for e in events] == ["Reported", "Located", "Dispatched"]
+    # (The SLA watcher may add alerts: the test reports are dated in the past.)
+    kinds = [e.topic.rsplit(".", 1)[-1] for e in events]
+    assert [k for k in kinds if k != "SlaAlerted"] == ["Reported", "Located", "Dispatched"]
+    # The incidents' events are keyed by incident id, so they may be on other partitions
+    # than the marker's: read until this incident's decision is in.
     published = consume_all(settings.bootstrap_servers, settings.topics.events,
-                            until=lambda ms: any(orjson.loads(m.value)["incident_id"] == after_id
+                            until=lambda ms: any(orjson.loads(m.value)["incident_id"] == incident_id
+                                                 and orjson.loads(m.value)["type"] == "Dispatched"
                                                  for m in ms))
     mine = [orjson.loads(m.value) for m in published if orjson.loads(m.value)["incident_id"] == incident_id]
-    assert sorted((e["version"], e["type"]) for e in mine) == [(1, "Reported"), (2, "Located"),
-                                                                (3, "Dispatched")]
+    assert sorted((e["version"], e["type"]) for e in mine)[:3] == [(1, "Reported"), (2, "Located"),
+                                                                    (3, "Dispatched")]
 
 
 def test_commands_drive_the_loop_once_and_refusals_are_visible(worker):
@@ -158,7 +163,7 @@ def test_commands_drive_the_loop_once_and_refusals_are_visible(worker):
         return service.get_incident(incident_id).status is IncidentStatus.CLOSED
     wait_until(closed, 60, message="the incident closed by commands")
     stored = service.recorder.select_events(incident_id)
-    kinds = [e.topic.rsplit(".", 1)[-1] for e in stored]
+    kinds = [e.topic.rsplit(".", 1)[-1] for e in stored if not e.topic.endswith("SlaAlerted")]
     assert kinds == ["Reported", "Located", "Dispatched", "Accepted", "CommandRejected",
                      "Resolved", "Closed", "Rated"]
     published = consume_all(settings.bootstrap_servers, settings.topics.events,

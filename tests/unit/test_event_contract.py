@@ -55,6 +55,7 @@ def whole_story() -> list[Incident]:
     second.request_extension("urban", 4, "waiting", at=T0)
     second.decide_extension(False, by="sup", at=T0, reason="not needed")
     second.reject_command("c-9", "accept", "housing", "not responsible", at=T0)
+    second.alert_sla("accept@x#0.0", "accept", "at_risk", 0, ["urban"], "e1", at=T0)
     second.void("sup", "prank", at=T0)
     third = new_incident("R-3")
     third.merge_into(first.id, by="route", at=T0)

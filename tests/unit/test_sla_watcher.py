@@ -1,0 +1,98 @@
+"""The SLA watcher with a controllable clock: alerts when the policy says, each once."""
+from datetime import datetime, timedelta
+
+from dispatch.domain.incident import Incident
+from dispatch.domain.routing import RoutingDecision
+from dispatch.published import is_incident_event, published_event
+from dispatch.service_layer.sla_watcher import SlaWatcher
+from infra.store import memory_service
+from policies.escalation import EscalationPolicy
+from projections.period import CITY_TZ
+from projections.views import Views
+from tests.city import demo_view
+
+MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=CITY_TZ)   # a working Monday, 16:00
+
+
+class World:
+    def __init__(self, priority="normal", sla_class="standard"):
+        self.service = memory_service()
+        self.views = Views()
+        self.position = 0
+        incident = Incident(source="hotline", report_id="W-1", category="city.x", reported_at=MONDAY,
+                            location={"grid_id": "G0001"}, description="d", priority=priority,
+                            reporter=None, attachments=[], extra={})
+        incident.locate({"how": "grid_id", "grid": "G0001", "community": "C001", "street": "ST01",
+                         "district": "D01", "grid_kind": "comprehensive", "managing_unit": None,
+                         "overlays": [], "grid_workers": [], "address": None, "reason": None,
+                         "notes": []}, at=MONDAY)
+        incident.dispatch(RoutingDecision("r", "v", sla_class, department="housing"),
+                          at=MONDAY + timedelta(minutes=1))
+        self.incident_id = incident.id
+        self.service.save(incident)
+        self.sync()
+        self.watcher = SlaWatcher(self.service, self.views, EscalationPolicy.load(),
+                                  set(demo_view().departments))
+
+    def sync(self):
+        new = self.service.notifications_after(self.position, 1000)
+        if new:
+            self.views.apply([published_event(self.service.domain_event(n)) for n in new
+                              if is_incident_event(n.topic)])
+            self.position = new[-1].id
+
+    def alerts(self):
+        return [e for e in (published_event(self.service.domain_event(n))
+                            for n in self.service.notifications_after(0, 1000))
+                if e["type"] == "SlaAlerted"]
+
+    def run_until(self, end: datetime, step=timedelta(minutes=1)):
+        """Tick as a worker would; return (tick time, alert) for each alert recorded."""
+        seen, now = [], MONDAY
+        while now <= end:
+            before = len(self.alerts())
+            self.watcher.tick(now)
+            self.sync()
+            seen += [(now, alert) for alert in self.alerts()[before:]]
+            now += step
+        return seen
+
+
+def test_at_risk_then_breached_then_escalation_all_in_working_time():
+    world = World()
+    fired = world.run_until(MONDAY + timedelta(days=4))
+    accept = [(now, a) for now, a in fired if a["stage"] == "accept"]
+    levels = [(a["level"], a["step"]) for _, a in accept]
+    assert levels[:3] == [("at_risk", 0), ("breached", 1), ("breached", 2)]
+    clock = world.views.sla.stages(str(world.incident_id))
+    accept_clock = next(c for c in clock if c.stage == "accept")
+    at_risk_at = world.views.sla.alert_times(str(world.incident_id))
+    times = {t.stage: t for t in at_risk_at}
+    for now, alert in accept:
+        occurred = datetime.fromisoformat(alert["occurred_at"])
+        assert timedelta(0) <= now - occurred < timedelta(minutes=1)   # within the tick
+        assert world.views.sla.calendar.is_working_time(occurred) or occurred.time().hour in (12, 17)
+    assert datetime.fromisoformat(accept[0][1]["occurred_at"]) == times["accept"].at_risk_at
+    assert datetime.fromisoformat(accept[1][1]["occurred_at"]) == times["accept"].breached_at
+    assert accept[1][1]["notified"] == ["housing", "ST01-office", "D01-command-centre"]
+    assert accept[2][1]["notified"] == ["D01-command-centre", "city-command-centre"]
+    assert accept_clock.limit is not None
+
+
+def test_each_alert_is_recorded_once_even_by_a_fresh_watcher_after_a_restart():
+    world = World()
+    world.run_until(MONDAY + timedelta(days=2))
+    count = len(world.alerts())
+    fresh = SlaWatcher(world.service, world.views, EscalationPolicy.load(), set(demo_view().departments))
+    fresh.tick(MONDAY + timedelta(days=2))
+    world.sync()
+    assert count > 0 and len(world.alerts()) == count
+
+
+def test_urgent_stages_alert_at_night_and_ordinary_ones_do_not():
+    night = [(now, a) for now, a in World(priority="urgent", sla_class="urgent").run_until(
+        MONDAY + timedelta(hours=14)) if now.hour >= 18 or now.hour < 8]
+    assert night  # urgent clocks run on calendar time
+    quiet = [(now, a) for now, a in World().run_until(MONDAY + timedelta(hours=40), step=timedelta(minutes=5))
+             if not (9 <= datetime.fromisoformat(a["occurred_at"]).hour < 18)]
+    assert quiet == []
