@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import orjson
 from aiokafka import AIOKafkaProducer
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.incident_service import IncidentService
@@ -55,6 +55,7 @@ class Relay:
         if self._position is None:
             self._position = await asyncio.to_thread(
                 self.service.tracked_position, self.position_name) or 0
+            self._saved_position = self._position  # recorded already: saving it again is refused
         records, last_id, seen = await asyncio.to_thread(self._read, self._position)
         if not seen:
             return 0
@@ -72,8 +73,13 @@ class Relay:
 
     async def save_position(self) -> None:
         if self._position is not None and self._position != self._saved_position:
-            await asyncio.to_thread(self.service.process_recorder.insert_tracking,
-                                    Tracking(self.position_name, self._position))
+            try:
+                await asyncio.to_thread(self.service.process_recorder.insert_tracking,
+                                        Tracking(self.position_name, self._position))
+            except IntegrityError:
+                # Another relay (a second worker) got further: it has published up to there.
+                recorded = await asyncio.to_thread(self.service.tracked_position, self.position_name)
+                self._position = max(self._position, recorded or 0)
             self._saved_position = self._position
         self._saved_at = time.monotonic()
 
