@@ -57,7 +57,7 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float,
             print(demo_scorecards(settings))
         print(f"\n{count} reports published in {seconds:.1f}s; " + "; ".join(
             f"all {what} {waited:.1f}s after publishing ended" for what, waited in waits) +
-            f".\nThis run lives in {run_dir}; GRID_DISPATCH_HOME={run_dir} grid-dispatch "
+            f".\nThis run lives in {run_dir}; GRID_DISPATCH_HOME={run_dir} .venv/bin/grid-dispatch "
             "report [open|scorecard|ranking|governance] shows it again.")
         if serve:
             print("serving: the worker keeps running; Ctrl-C stops it.", flush=True)
@@ -105,8 +105,8 @@ def demo_scorecards(settings: Settings) -> str:
     columns = ["district", "due", "closed", "closed_on_time", "closure_rate",
                "on_time_closure_rate", "on_time_acceptance_rate", "rework_rate", "return_rate",
                "satisfaction_rate", "resolution_rate"]
-    return render_rows(rows, columns, title=f"evaluation by district, {period.label} "
-                                            "(grid-dispatch report scorecard --by department)")
+    return render_rows(rows, columns, title=f"evaluation by district, {period.label} (every "
+                                            "figure, by department: report scorecard)")
 
 
 def wait_for(settings: Settings, wanted: set[str], worker: WorkerProcess, timeout: float,
