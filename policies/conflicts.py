@@ -41,11 +41,11 @@ def _sets_meet(a: frozenset | None, b: frozenset | None) -> bool:
 def _hours_meet(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
     if a is None or b is None:
         return True
-    minutes_a, minutes_b = _minutes(a), _minutes(b)
+    minutes_a, minutes_b = window_minutes(a), window_minutes(b)
     return bool(minutes_a & minutes_b)
 
 
-def _minutes(window: tuple[int, int]) -> set[int]:
+def window_minutes(window: tuple[int, int]) -> set[int]:
     start, end = window
     return set(range(start, end)) if start < end else set(range(start, 1440)) | set(range(0, end))
 

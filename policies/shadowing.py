@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from policies.catalogue import Catalogue
 from policies.compiled_rule import CompiledRule, covers_category, covers_place
-from policies.conflicts import _minutes
+from policies.conflicts import window_minutes
 from policies.routing_policy import RoutingPolicy
 from policies.situation import situation_from
 
@@ -54,7 +54,7 @@ def covers_whole(other: CompiledRule, rule: CompiledRule) -> bool:
         return theirs is None or (mine is not None and mine <= theirs)
 
     hours = other.hours is None or (rule.hours is not None
-                                    and _minutes(rule.hours) <= _minutes(other.hours))
+                                    and window_minutes(rule.hours) <= window_minutes(other.hours))
     starts = other.starts is None or (rule.starts is not None and rule.starts >= other.starts)
     ends = other.ends is None or (rule.ends is not None and rule.ends <= other.ends)
     return (subset(rule.sources, other.sources) and subset(rule.priorities, other.priorities)
