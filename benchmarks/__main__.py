@@ -1,15 +1,17 @@
-"""Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`."""
+"""Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`;
+the latency benchmark also takes `--rate R --seconds S [--profile]`."""
 from __future__ import annotations
 
 import argparse
 import logging
 
-from benchmarks import end_to_end, policy_decisions, rebuild
+from benchmarks import end_to_end, latency, policy_decisions, rebuild
 
 SIZES = {  # name: (default, smoke)
     "policy": (200_000, 2_000),
     "rebuild": (140_000, 1_000),     # incidents; about 7 events each: over 1,000,000 events
     "end-to-end": (20_000, 500),
+    "latency": (2_000, 200),         # reports per second, for --seconds (10; smoke: 1)
 }
 
 
@@ -17,7 +19,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--only", choices=list(SIZES), default=None)
     parser.add_argument("--count", type=int, default=None,
-                        help="size for the chosen benchmark (incidents / decisions)")
+                        help="size for the chosen benchmark (incidents / decisions; "
+                             "latency takes --rate)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="latency: reports per second (default 2,000)")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="latency: how long to publish at that rate (default 10)")
+    parser.add_argument("--profile", action="store_true",
+                        help="latency: run the worker under cProfile and show where time goes")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks that the benchmarks run, measures nothing")
     args = parser.parse_args()
@@ -26,11 +35,13 @@ def main() -> None:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     for name in ([args.only] if args.only else list(SIZES)):
         default, smoke = SIZES[name]
-        size = smoke if args.smoke else args.count or default
+        size = smoke if args.smoke else (args.rate if name == "latency" else args.count) or default
         if name == "policy":
             policy_decisions.run(size, linear_count=200 if args.smoke else 2_000)
         elif name == "rebuild":
             rebuild.run(size)
+        elif name == "latency":
+            latency.run(size, 1.0 if args.smoke else args.seconds, profile=args.profile)
         else:
             end_to_end.run(size)
 

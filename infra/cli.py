@@ -152,7 +152,11 @@ def _topics(args, settings: Settings) -> int:
 
 def _worker(args, settings: Settings) -> int:
     from infra.bootstrap import run_worker
-    run_worker(settings, loglevel=args.loglevel)
+    if settings.profile_path:
+        from infra.profiling import profiled
+        profiled(settings.profile_path, lambda: run_worker(settings, loglevel=args.loglevel))
+    else:
+        run_worker(settings, loglevel=args.loglevel)
     return 0
 
 

@@ -1,0 +1,240 @@
+"""Dispatch latency at a fixed rate, beside raw aiokafka on the same broker in the same run.
+
+Reports go out in 10 ms slices with the engine's producer settings; a consumer in this
+process reads the results (one clock at both ends). raw: a fresh 6-partition topic, read
+straight back. engine: `incidents.reported` in, the incident's first route result
+(Dispatched / QueuedForManualDispatch / MergedAsDuplicate) on `incidents.events` out.
+`--profile` runs the worker under cProfile (GRID_DISPATCH_PROFILE): where its time goes.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import pstats
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from infra.broker import LocalBroker
+from infra.kafka_io import new_producer
+from infra.settings import PROJECT_ROOT, Settings, Topics
+from infra.simulated_city import SHANGHAI, simulated_reports
+from infra.topics import ensure_topics_sync
+from infra.view_store import OpenIncidentsStore
+from infra.worker_process import WorkerProcess
+
+GOAL_RATE, GOAL_P99_MS = 2_000, 100.0
+ROUTE_RESULTS = {"Dispatched", "QueuedForManualDispatch", "MergedAsDuplicate"}
+
+
+async def paced_send(bootstrap: str, topic: str, reports: list[dict], rate: float,
+                     sent: dict[str, float]) -> None:
+    producer = new_producer(bootstrap)
+    await producer.start()
+    try:
+        per_slice, started, pending = max(1, round(rate / 100)), time.time(), []
+        for first in range(0, len(reports), per_slice):
+            await asyncio.sleep(max(0.0, started + first / rate - time.time()))
+            for report in reports[first:first + per_slice]:
+                report["reported_at"] = datetime.now(SHANGHAI).isoformat(timespec="milliseconds")
+                sent[report["report_id"]] = time.time()  # wall clock: the worker's too
+                pending.append(await producer.send(topic, orjson.dumps(report),
+                                                   key=report["report_id"].encode()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def measure(bootstrap: str, send_topic: str, read_topic: str, reports: list[dict],
+                  rate: float, result_of, timeout: float) -> Run:
+    """Sent and arrival times by report id, after one warm-up report through."""
+    if send_topic == read_topic:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        await admin.create_topics([NewTopic(send_topic, 6, 1)])
+        await admin.close()
+    consumer = AIOKafkaConsumer(read_topic, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    run = Run({}, {})
+
+    async def consume() -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=100)
+            now = time.time()
+            for record in (r for batch in batches.values() for r in batch):
+                if (report_id := result_of(record)) is not None:
+                    run.arrived.setdefault(report_id, now)  # the first: repeats are dropped
+
+    async def until(condition, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    reading = asyncio.create_task(consume())
+    try:
+        warmup = list(simulated_reports(1, run_id=f"warm-{uuid.uuid4().hex[:8]}"))
+        await paced_send(bootstrap, send_topic, warmup, rate, {})
+        await until(lambda: warmup[0]["report_id"] in run.arrived, 120)
+        await paced_send(bootstrap, send_topic, reports, rate, run.sent)
+        await until(lambda: all(key in run.arrived for key in run.sent), timeout)
+    finally:
+        reading.cancel()
+        await consumer.stop()
+    return run
+
+
+@dataclass
+class Run:
+    sent: dict[str, float]
+    arrived: dict[str, float]
+
+    def latencies(self) -> list[float]:
+        return [self.arrived[key] - at for key, at in self.sent.items() if key in self.arrived]
+
+    def row(self, path: str, rate: float) -> str:
+        done, count = self.latencies(), len(self.sent)
+        missing = f" ({count - len(done)} missing)" if len(done) < count else ""
+        span = max(self.arrived[key] for key in self.sent if key in self.arrived) \
+            - min(self.sent.values())
+        return (f"| {path} | {rate:,.0f}/s | {len(done):,}{missing} | "
+                + " | ".join(f"{1000 * quantile(done, q):.1f}" for q in (0.5, 0.99, 1.0))
+                + f" | {len(done) / span:,.0f}/s |")
+
+
+def quantile(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def routing_results(recorded: dict[str, float]):
+    """Reads `incidents.events`: the report behind each incident's first routing result,
+    and when the worker recorded that result (its `recorded_at`)."""
+    report_of: dict[str, str] = {}
+
+    def result_of(record) -> str | None:
+        event = orjson.loads(record.value)
+        if event["type"] == "Reported":
+            report_of[event["incident_id"]] = event["report_id"]
+        elif event["type"] in ROUTE_RESULTS:
+            report_id = report_of.pop(event["incident_id"], None)
+            if report_id:
+                recorded[report_id] = datetime.fromisoformat(event["recorded_at"]).timestamp()
+            return report_id
+        return None
+    return result_of
+
+
+def run(rate: float, seconds: float, profile: bool = False) -> None:
+    count, tag = int(rate * seconds), uuid.uuid4().hex[:8]
+    reports = list(simulated_reports(count, run_id=f"lat-{tag}"))
+    timeout = 120 + 15 * seconds  # a backlog drains at the engine's pace (slower profiled)
+    profile_path = Path(tempfile.gettempdir()) / f"grid-dispatch-latency-{tag}.pstats"
+    with tempfile.TemporaryDirectory(prefix="grid-dispatch-bench-") as tmp:
+        broker, bootstrap = None, os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not bootstrap:
+            broker = LocalBroker(Path(tmp) / "broker", PROJECT_ROOT / ".cache")
+            bootstrap = broker.start()
+        try:
+            raw = asyncio.run(measure(bootstrap, f"bench-raw-{tag}", f"bench-raw-{tag}", reports,
+                                      rate, lambda record: record.key.decode(), timeout))
+            settings = Settings(home=Path(tmp) / "engine", bootstrap_servers=bootstrap,
+                                app_id=f"bench-{tag}", topics=Topics(prefix=f"bench-{tag}."))
+            ensure_topics_sync(bootstrap, settings.topics)
+            if profile:  # WorkerProcess.start passes the environment on to the worker
+                os.environ["GRID_DISPATCH_PROFILE"] = str(profile_path)
+            worker = WorkerProcess.start(settings, bootstrap)
+            if profile:
+                del os.environ["GRID_DISPATCH_PROFILE"]
+            try:
+                recorded: dict[str, float] = {}
+                engine = asyncio.run(measure(bootstrap, settings.topics.reported,
+                                             settings.topics.events, reports, rate,
+                                             routing_results(recorded), timeout))
+                views, deadline = OpenIncidentsStore(settings.views), time.monotonic() + timeout
+                while ((in_view := views.decided_count() - 1) < count  # less the warm-up
+                       and time.monotonic() < deadline):
+                    time.sleep(0.02)
+                seen_all = time.time() - min(engine.sent.values())
+            finally:
+                worker.stop()
+            if in_view < count or (profile and not profile_path.exists()):
+                print(f"\nview short or no profile; the worker log ends:\n{worker.log()[-3000:]}")
+            if profile and profile_path.exists():
+                show_profile(profile_path)
+        finally:
+            if broker:
+                broker.stop()
+    print(f"\ndispatch latency at a fixed rate for {seconds:g} s, one broker, 2-core machine"
+          f"{' (worker under cProfile)' if profile else ''}\n")
+    print("| path | rate | messages | p50 ms | p99 ms | max ms | achieved rate |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(raw.row("raw aiokafka produce + consume", rate))
+    print(engine.row("engine: report -> routing result on incidents.events", rate))
+    print(f"\nengine: {in_view:,} of {count:,} visible in the open-incidents view {seen_all:.2f} s "
+          f"after the first publish ({in_view / seen_all:,.0f}/s)")
+    split = [(recorded[key] - at, engine.arrived[key] - recorded[key])
+             for key, at in engine.sent.items() if key in recorded]
+    for index, part in enumerate(["sent -> result recorded (fetch, batch, prepare, route)",
+                                  "recorded -> read back (commit, relay, produce, fetch)"]):
+        times = [pair[index] for pair in split]
+        print(f"engine split, {part}: p50 {1000 * quantile(times, 0.5):.1f} ms, "
+              f"p99 {1000 * quantile(times, 0.99):.1f} ms")
+    p99 = 1000 * quantile(engine.latencies(), 0.99)
+    verdict = ("not tested (rate below 2,000/s)" if rate < GOAL_RATE else
+               "met" if p99 < GOAL_P99_MS and len(engine.latencies()) == count else "NOT met")
+    print(f"goal p99 < {GOAL_P99_MS:.0f} ms at {GOAL_RATE:,}/s: {verdict} (p99 {p99:.1f} ms)")
+
+
+IDLE = ("poll' of 'select.epoll", "acquire' of '_thread.lock", "get' of '_queue.SimpleQueue",
+        "time.sleep")
+AREAS = [("aiokafka", "aiokafka/"), ("faust/mode", "/faust/"), ("faust/mode", "/mode/"),
+         ("eventsourcing", "eventsourcing/"), ("sqlite", "sqlite3"), ("orjson", "orjson"),
+         ("asyncio", "asyncio/"), ("sockets", "socket"), ("dispatch/", "/dispatch/"),
+         ("policies/", "/policies/"), ("projections/", "/projections/"), ("infra/", "/infra/")]
+STEPS = {("route_reports.py", "prepare"): "route: prepare (decode, skip seen)",
+         ("route_reports.py", "record"): "route: record (locate, route, store)",
+         ("infra/relay.py", "_read"): "relay: read the store",
+         ("projections/views.py", "apply"): "project: apply to the views",
+         ("infra/view_store.py", "save"): "project: save the view (SQLite)",
+         ("sla_watcher.py", "plan"): "SLA watcher: plan (in the event loop)",
+         ("sla_watcher.py", "record"): "SLA watcher: record",
+         ("infra/bootstrap.py", "build_engine"): "start-up",
+         ("infra/worker.py", "create_worker_app"): "start-up"}
+
+
+def area(filename: str, name: str) -> str:
+    where = f"{filename}:{name}"
+    if any(mark in where for mark in IDLE):
+        return "idle"
+    return next((label for label, mark in AREAS if mark in where), "other (stdlib, builtins)")
+
+
+def show_profile(path: Path, top: int = 20) -> None:
+    stats = pstats.Stats(str(path)).stats  # (file, line, name): (cc, calls, self, cumulative, _)
+    busy = sum(v[2] for (f, _, n), v in stats.items() if area(f, n) != "idle")
+    print(f"\nworker profile, all threads, start to stop: {busy:.1f} s busy (shares are of that; "
+          f"pstats kept at {path})\n\n| self s | share | calls | function |\n|---:|---:|---:|---|")
+    for (filename, line, name), (_, calls, own, _, _) in sorted(
+            (item for item in stats.items() if area(item[0][0], item[0][2]) != "idle"),
+            key=lambda item: -item[1][2])[:top]:
+        where = filename.split("site-packages/")[-1].replace(f"{PROJECT_ROOT}/", "")
+        print(f"| {own:.2f} | {own / busy:.1%} | {calls:,} | {where}:{line} {name} |")
+    for title, column, label_of in [
+            ("area (self time)", 2, area),
+            ("step (cumulative)", 3, lambda f, n: next((label for (file, fn), label in STEPS.items()
+                                                       if f.endswith(file) and n == fn), None))]:
+        totals: dict[str, float] = defaultdict(float)
+        for (filename, _, name), value in stats.items():
+            totals[label_of(filename, name)] += value[column]
+        print(f"\n| {title} | s | share of busy |\n|---|---:|---:|")
+        for label, secs in sorted(totals.items(), key=lambda item: -item[1]):
+            if label not in ("idle", None):
+                print(f"| {label} | {secs:.2f} | {secs / busy:.1%} |")
