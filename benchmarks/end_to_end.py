@@ -3,8 +3,8 @@
 Both paths move the same messages through the same broker in the same run:
 - raw: aiokafka produces them to a 6-partition topic and one consumer reads them all back;
 - engine: the same messages go to `incidents.reported`; the clock stops when the last
-  incident is visible as dispatched in the open-incidents view (through route, store,
-  relay to `incidents.events`, and the projector).
+  incident is visible as decided (dispatched, queued, or merged as a repeat) in the
+  open-incidents view (through route, store, relay to `incidents.events`, and the projector).
 The figure to read is the ratio; absolute rates depend on the machine.
 """
 from __future__ import annotations
@@ -62,10 +62,10 @@ def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, byt
         # Warm up: the worker has joined its groups once one incident is through.
         warmup = [(b"warmup", orjson.dumps(next(simulated_reports(1, run_id=f"warm-{tag}"))))]
         asyncio.run(produce(bootstrap, settings.topics.reported, warmup))
-        wait_until(lambda: views.dispatched_count() == 1, 120, message="worker warm-up")
+        wait_until(lambda: views.decided_count() == 1, 120, message="worker warm-up")
         started = time.perf_counter()
         asyncio.run(produce(bootstrap, settings.topics.reported, records))
-        wait_until(lambda: views.dispatched_count() == len(records) + 1, 600, interval=0.05,
+        wait_until(lambda: views.decided_count() == len(records) + 1, 600, interval=0.05,
                    message=f"{len(records)} incidents in the view")
         return time.perf_counter() - started
     finally:

@@ -84,9 +84,11 @@ async def play(settings: Settings, bootstrap: str, reports: list[dict], worker: 
             seconds = await publish_reports(bootstrap, settings.topics.reported, reports,
                                             live=True, progress=bar.update)
         wanted = expected_incident_ids(reports)
-        waits = [("dispatched", await asyncio.to_thread(
-            wait_for, settings, wanted, worker, timeout, "dispatched",
-            lambda row: row.holder != UNASSIGNED))]
+        # Decided: sent to a department or a queue, or merged into the open incident it
+        # repeats (closed at once, never dispatched).
+        waits = [("decided", await asyncio.to_thread(
+            wait_for, settings, wanted, worker, timeout, "decided",
+            lambda row: row.holder != UNASSIGNED or not row.is_open))]
         if whole_loop:
             waits.append(("closed", await asyncio.to_thread(
                 wait_for, settings, wanted, worker, timeout, "closed", lambda row: not row.is_open)))
@@ -105,8 +107,11 @@ def demo_scorecards(settings: Settings) -> str:
     columns = ["district", "due", "closed", "closed_on_time", "closure_rate",
                "on_time_closure_rate", "on_time_acceptance_rate", "rework_rate", "return_rate",
                "satisfaction_rate", "resolution_rate"]
+    merged = sum(1 for facts in views.facts.facts.values() if facts.merged)
     return render_rows(rows, columns, title=f"evaluation by district, {period.label} (every "
-                                            "figure, by department: report scorecard)")
+                                            "figure, by department: report scorecard)") + (
+        f"\n{merged} reports repeated an open incident and were merged into it "
+        "(policies/data/duplicates.toml); each original counts once.")
 
 
 def wait_for(settings: Settings, wanted: set[str], worker: WorkerProcess, timeout: float,

@@ -20,6 +20,12 @@ class WorkerMetrics:
                                      "Reports recorded as incidents", registry=registry)
         self.duplicates = CounterMetric("grid_dispatch_reports_duplicate_total",
                                         "Reports that repeated a known report", registry=registry)
+        self.merged = CounterMetric("grid_dispatch_reports_merged_total",
+                                    "New reports merged into the open incident they repeat",
+                                    registry=registry)
+        self.retried_batches = CounterMetric("grid_dispatch_batches_retried_total",
+                                             "Inbound batches that failed and were tried again",
+                                             ["step"], registry=registry)
         self.dead_letters = CounterMetric("grid_dispatch_dead_letters_total",
                                           "Messages sent to the dead-letter topic", registry=registry)
         self.batch_seconds = Histogram("grid_dispatch_route_batch_seconds",

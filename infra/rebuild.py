@@ -12,6 +12,8 @@ from infra.settings import Settings
 from infra.store import sqlite_service
 from infra.store_reader import ReadRows, rows_for
 from infra.view_store import OpenIncidentsStore
+from policies.duplicates import DuplicateRules
+from projections.duplicate_candidates import DuplicateCandidates
 from projections.views import Views
 
 
@@ -39,8 +41,9 @@ def replay(service: IncidentService, views: Views, batch_size: int = 5000,
     return count
 
 
-def views_from_store(service: IncidentService, show_progress: bool = True) -> Views:
-    views = Views()
+def views_from_store(service: IncidentService, show_progress: bool = True,
+                     duplicate_rules: DuplicateRules | None = None) -> Views:
+    views = Views(duplicates=DuplicateCandidates(duplicate_rules))
     total = service.recorder.max_notification_id() or 0
     with tqdm(total=total, desc="replaying events", unit="event", disable=not show_progress,
               leave=False) as bar:
@@ -50,7 +53,7 @@ def views_from_store(service: IncidentService, show_progress: bool = True) -> Vi
 
 def rebuild_views(settings: Settings) -> tuple[Views, int]:
     service = sqlite_service(settings.store)
-    views = Views()
+    views = Views(duplicates=DuplicateCandidates(DuplicateRules.load(settings.duplicates_path)))
     total = service.recorder.max_notification_id() or 0
     with tqdm(total=total, desc="replaying events", unit="event") as bar:
         count = replay(service, views, progress=bar.update)

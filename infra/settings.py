@@ -38,11 +38,13 @@ class Settings:
     views_path: Path | None = None
     policy_path: Path | None = None
     territory_path: Path | None = None
+    duplicates_path: Path | None = None   # duplicate rules (default: policies/data/duplicates.toml)
     app_id: str = "grid-dispatch"
     topics: Topics = field(default_factory=Topics)
     cache_dir: Path = PROJECT_ROOT / ".cache"
     batch_size: int = 1000
     metrics_port: int = 0      # 0: no /metrics endpoint
+    profile_path: Path | None = None   # the worker runs under cProfile, pstats written here
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -59,11 +61,13 @@ class Settings:
             views_path=path("GRID_DISPATCH_VIEWS"),
             policy_path=path("GRID_DISPATCH_POLICY"),
             territory_path=path("GRID_DISPATCH_TERRITORY"),
+            duplicates_path=path("GRID_DISPATCH_DUPLICATES"),
             app_id=env.get("GRID_DISPATCH_APP_ID", "grid-dispatch"),
             topics=Topics(env.get("GRID_DISPATCH_TOPIC_PREFIX", "")),
             cache_dir=path("GRID_DISPATCH_CACHE") or PROJECT_ROOT / ".cache",
             batch_size=int(env.get("GRID_DISPATCH_BATCH_SIZE", "1000")),
             metrics_port=int(env.get("GRID_DISPATCH_METRICS_PORT", "0")),
+            profile_path=path("GRID_DISPATCH_PROFILE"),
         )
 
     @property

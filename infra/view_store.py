@@ -43,11 +43,13 @@ class OpenIncidentsStore:
             {incident_id: IncidentRow(version, holder, bool(is_open))
              for incident_id, version, holder, is_open in rows})
 
-    def dispatched_count(self) -> int:
-        """Incidents that have reached a department or a queue (cheap, for progress polling)."""
+    def decided_count(self) -> int:
+        """Incidents the route step is done with: sent to a department or a queue, or
+        merged into the open incident they repeat (cheap, for progress polling)."""
         with self._connect() as connection:
-            return connection.execute("SELECT count(*) FROM open_incidents WHERE holder != ?",
-                                      (UNASSIGNED,)).fetchone()[0]
+            return connection.execute(
+                "SELECT count(*) FROM open_incidents WHERE holder != ? OR NOT is_open",
+                (UNASSIGNED,)).fetchone()[0]
 
     def save(self, view: OpenIncidentsByDepartment, changed: Iterable[str]) -> None:
         with self._connect() as connection:

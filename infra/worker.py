@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from datetime import datetime, timezone
@@ -30,6 +31,7 @@ from infra.rebuild import views_from_store
 from infra.relay import Relay
 from infra.settings import Settings
 from infra.view_store import OpenIncidentsStore
+from policies.duplicates import DuplicateRules
 from policies.escalation import EscalationPolicy
 
 log = logging.getLogger("grid_dispatch.worker")
@@ -55,7 +57,11 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     commands = app.topic(topics.commands, key_serializer="raw", value_serializer="raw")
     # Views start from the store (the truth), then follow the stream; events both saw
     # are dropped by (incident id, version).
-    views = views_from_store(route_reports.service, show_progress=False)
+    views = views_from_store(route_reports.service, show_progress=False,
+                             duplicate_rules=DuplicateRules.load(settings.duplicates_path))
+    # The route step finds the originals of repeated reports in the views' index, which
+    # the event stream keeps current (closings included) for every worker alike.
+    route_reports.duplicates = views.duplicates
     view_store.replace(views.open_incidents)
     views.take_changed_open()
     registry, metrics = registry_for(views)
@@ -91,11 +97,21 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         so none is lost in a crash), then record: the shape of every inbound step."""
         messages = [InboundMessage(e.message.topic, e.message.partition, e.message.offset,
                                    e.message.key, e.message.value) for e in batch]
-        prepared = await asyncio.to_thread(step.prepare, messages)
-        await ready.wait()
-        if prepared.dead_letters:
-            await publish_dead_letters(prepared.dead_letters)
-        return await asyncio.to_thread(step.record, prepared)
+        # A batch that fails (the store busy or refusing, the broker away) is tried again
+        # until it goes through: the agent must not drop it and move on, and every step
+        # is idempotent by its tracked positions and receipts.
+        for attempt in itertools.count(1):
+            try:
+                prepared = await asyncio.to_thread(step.prepare, messages)
+                await ready.wait()
+                if prepared.dead_letters:
+                    await publish_dead_letters(prepared.dead_letters)
+                return await asyncio.to_thread(step.record, prepared)
+            except Exception:
+                log.exception("%s: a batch of %d failed (attempt %d); trying it again",
+                              type(step).__name__, len(messages), attempt)
+                metrics.retried_batches.labels(type(step).__name__).inc()
+                await asyncio.sleep(min(0.1 * 2 ** attempt, 5.0))
 
     @app.agent(reported, name=f"{settings.app_id}.route")
     async def route(stream):
@@ -104,6 +120,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
             outcome = await through(route_reports, batch)
             metrics.reports.inc(len(outcome.recorded))
             metrics.duplicates.inc(outcome.duplicates)
+            metrics.merged.inc(outcome.merged)
             metrics.batch_seconds.observe(time.perf_counter() - started)
             if outcome.recorded:
                 parts["relay"].wakeup.set()

@@ -37,6 +37,8 @@ class WorkerProcess:
             env["GRID_DISPATCH_METRICS_PORT"] = str(settings.metrics_port)
         if settings.territory_path:
             env["GRID_DISPATCH_TERRITORY"] = str(settings.territory_path)
+        if settings.duplicates_path:
+            env["GRID_DISPATCH_DUPLICATES"] = str(settings.duplicates_path)
         log_path = settings.home / "worker.log"
         with open(log_path, "ab") as log:
             process = subprocess.Popen(

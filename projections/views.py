@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from projections.duplicate_candidates import DuplicateCandidates
 from projections.incident_facts import IncidentFactsView
 from projections.open_incidents import OpenIncidentsByDepartment
 from policies.calendar_timeline import CalendarRangeError
@@ -18,8 +19,10 @@ from projections.sla_clock import SlaClocks
 
 
 class Views:
-    def __init__(self, open_incidents: OpenIncidentsByDepartment | None = None):
+    def __init__(self, open_incidents: OpenIncidentsByDepartment | None = None,
+                 duplicates: DuplicateCandidates | None = None):
         self.open_incidents = open_incidents or OpenIncidentsByDepartment()
+        self.duplicates = duplicates or DuplicateCandidates()
         self.facts = IncidentFactsView()
         self.sla = SlaClocks()
         self.sla_problems: list[tuple[str, int, str]] = []
@@ -29,6 +32,7 @@ class Views:
         batch = events if isinstance(events, list) else list(events)
         self.changed_open |= self.open_incidents.apply(batch)
         self.facts.apply(batch)
+        self.duplicates.apply(batch)
         remaining = batch
         while remaining:
             try:
@@ -71,4 +75,4 @@ class Views:
     def state(self) -> dict[str, Any]:
         """Everything the views hold, as comparable values (for live-versus-replay checks)."""
         return {"open_incidents": self.open_incidents.rows, "facts": self.facts.facts,
-                "sla": self.sla.incidents}
+                "sla": self.sla.incidents, "duplicates": self.duplicates.state()}

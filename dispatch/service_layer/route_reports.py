@@ -2,12 +2,13 @@
 
 Three steps, so that the caller can publish dead letters between them and lose nothing:
 `prepare` drops positions already recorded and decodes the rest (bad ones become dead
-letters); the caller sends the dead letters; `record` creates, routes and stores the
-incidents with one tracking row per partition, in one transaction per partition.
+letters); the caller sends the dead letters; `record` creates, locates and routes the
+incidents, or merges a repeat of an open incident into it (duplicate_merger.py), and
+stores them with one tracking row per partition, in one transaction per partition.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from uuid import UUID
@@ -17,9 +18,11 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from dispatch.contracts import IncidentReported, InvalidMessage, decode_report
 from dispatch.domain.incident import Incident, incident_id_for
 from dispatch.service_layer.dispatcher import Dispatcher, place_of
+from dispatch.service_layer.duplicate_merger import MergeAttempt
 from dispatch.service_layer.inbound import DeadLetter, InboundMessage, fresh_by_stream
 from dispatch.service_layer.incident_service import IncidentService
-
+from policies.situation import Situation
+from projections.duplicate_candidates import DuplicateCandidates
 
 
 @dataclass
@@ -39,7 +42,11 @@ class PreparedBatch:
 @dataclass(frozen=True)
 class RouteOutcome:
     recorded: list[UUID]
-    duplicates: int
+    duplicates: int      # the same report again (same source and report id): nothing done
+    merged: int = 0      # a new report of an open incident: recorded, merged into it
+
+
+ATTEMPTS = 3  # a batch refused twice for a changed original is a real problem: raise
 
 
 def utc_now() -> datetime:
@@ -48,10 +55,14 @@ def utc_now() -> datetime:
 
 class RouteReports:
     def __init__(self, service: IncidentService, dispatcher: Dispatcher,
-                 clock: Callable[[], datetime] = utc_now):
+                 clock: Callable[[], datetime] = utc_now,
+                 duplicates: DuplicateCandidates | None = None):
         self.service = service
         self.dispatcher = dispatcher
         self.clock = clock
+        # The open incidents new reports may repeat (None: no duplicate detection). The
+        # worker shares its views' index, which the event stream keeps current.
+        self.duplicates = duplicates
 
     def prepare(self, messages: Sequence[InboundMessage]) -> PreparedBatch:
         streams, redelivered = fresh_by_stream(self.service, messages)
@@ -68,39 +79,56 @@ class RouteReports:
 
     def record(self, prepared: PreparedBatch) -> RouteOutcome:
         recorded: list[UUID] = []
-        duplicates = 0
+        repeated = merged = 0
         for partition in prepared.partitions:
             tracking = Tracking(partition.stream, partition.last_offset + 1)
-            incidents, repeats = self._new_incidents(partition.reports)
-            try:
-                # Optimistic: a report seen before is rare, and the store's unique
-                # (incident, version) key refuses it anyway, so look only when refused.
-                self.service.record(incidents, tracking)
-            except IntegrityError:
-                if (self.service.tracked_position(partition.stream) or 0) >= tracking.notification_id:
-                    continue  # another worker recorded this position meanwhile
-                known = self.service.existing(incident.id for incident in incidents)
-                repeats += len(known)
-                incidents = [self._incident(report) for report in partition.reports
-                             if self._id(report) not in known]
-                incidents = list({incident.id: incident for incident in incidents}.values())
-                self.service.record(incidents, tracking)
-            recorded.extend(incident.id for incident in incidents)
-            duplicates += repeats
-        return RouteOutcome(recorded, duplicates)
+            wanted = {}  # one incident per distinct report; repeats inside the batch counted
+            for report in partition.reports:
+                wanted.setdefault(self._id(report), report)
+            repeated += len(partition.reports) - len(wanted)
+            attempt = self._attempt(wanted.values())
+            for retry in range(ATTEMPTS):
+                try:
+                    # Optimistic: a report seen before is rare, and the store's unique
+                    # (incident, version) key refuses it anyway, so look only when refused.
+                    self.service.record(attempt.aggregates, tracking)
+                    break
+                except IntegrityError:
+                    if (self.service.tracked_position(partition.stream) or 0) >= tracking.notification_id:
+                        attempt = None  # another worker recorded this position meanwhile
+                        break
+                    if retry == ATTEMPTS - 1:
+                        raise
+                    # Reports stored before, or an original changed meanwhile: start again.
+                    known = self.service.existing(wanted)
+                    repeated += len(known)
+                    wanted = {i: r for i, r in wanted.items() if i not in known}
+                    attempt = self._attempt(wanted.values())
+            if attempt is None:
+                continue
+            attempt.stored()
+            recorded.extend(attempt.new)
+            merged += attempt.merged
+        return RouteOutcome(recorded, repeated, merged)
 
-    def _new_incidents(self, reports: list[IncidentReported]) -> tuple[list[Incident], int]:
-        """One incident per distinct report in the batch; repeats inside it are counted."""
-        wanted: dict[UUID, IncidentReported] = {}
+    def _attempt(self, reports: Iterable[IncidentReported]) -> MergeAttempt:
+        attempt = MergeAttempt(self.service, self.duplicates)
+        now = self.clock()
         for report in reports:
-            wanted.setdefault(self._id(report), report)
-        return [self._incident(report) for report in wanted.values()], len(reports) - len(wanted)
+            incident, situation = self._located(report, now)
+            original = attempt.original_for(incident)
+            if original is not None:
+                attempt.merge(incident, original, at=now)
+            else:
+                incident.dispatch(self.dispatcher.decide(situation), at=now)
+                attempt.dispatched(incident)
+        return attempt
 
     @staticmethod
     def _id(report: IncidentReported) -> UUID:
         return incident_id_for(report.source.value, report.report_id)
 
-    def _incident(self, report: IncidentReported) -> Incident:
+    def _located(self, report: IncidentReported, now: datetime) -> tuple[Incident, Situation]:
         location = report.location.model_dump(mode="json", exclude_none=True)
         incident = Incident(
             source=report.source.value, report_id=report.report_id, category=report.category,
@@ -112,7 +140,5 @@ class RouteReports:
         )
         placement = self.dispatcher.place(location, report.category, report.source.value,
                                           report.priority.value, report.reported_at)
-        now = self.clock()
         incident.locate(place_of(placement.resolution, placement.grid_workers), at=now)
-        incident.dispatch(self.dispatcher.decide(placement.situation), at=now)
-        return incident
+        return incident, placement.situation

@@ -1,5 +1,8 @@
 """The thin slice against a real broker and a real worker process."""
 from collections import Counter
+from datetime import datetime, timedelta
+from math import asin, cos, radians, sin, sqrt
+from uuid import UUID
 
 import orjson
 import pytest
@@ -9,7 +12,7 @@ from infra.store import sqlite_service
 from infra.simulated_city import simulated_reports
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
-from datetime import datetime
+from policies.duplicates import DuplicateRules
 
 from tests.city import dispatcher
 from tests.factories import report_bytes
@@ -37,7 +40,7 @@ def dispatched_in_store(worker, incident_ids) -> dict:
     return found
 
 
-def test_1000_incidents_are_dispatched_stored_republished_and_counted(worker):
+def test_1000_incidents_are_dispatched_or_merged_stored_republished_and_counted(worker):
     settings = worker.settings
     reports = list(simulated_reports(1000, run_id="thousand"))
     publish(settings.bootstrap_servers, settings.topics.reported,
@@ -50,17 +53,31 @@ def test_1000_incidents_are_dispatched_stored_republished_and_counted(worker):
     stored = dispatched_in_store(worker, [incident_id_for(r["source"], r["report_id"]) for r in reports])
     assert len(stored) == 1000
     policy = dispatcher().policy
+    rules = DuplicateRules.load()
 
     def expected(report):
         placement = dispatcher().place(report["location"], report["category"], report["source"],
                                        report["priority"], datetime.fromisoformat(report["reported_at"]))
         return dispatcher().decide(placement.situation)
 
+    merged = {}
     for report in reports:
         incident = stored[incident_id_for(report["source"], report["report_id"])]
+        assert incident.place["grid"] == report["location"]["grid_id"]
+        if incident.status is IncidentStatus.MERGED:  # a repeat of an open incident
+            original = stored[UUID(incident.merged_into)]
+            assert str(incident.id) in original.duplicates
+            assert original.category == incident.category and original.merged_into is None
+            assert timedelta(0) <= incident.reported_at - original.reported_at \
+                <= rules.window_for(incident.category)
+            assert original.place["address"] == incident.place["address"] is not None or \
+                _metres(original.location, incident.location) <= rules.radius_m
+            merged[str(incident.id)] = original
+            continue
         assert incident.department == expected(report).department
         assert incident.manual_queue == expected(report).manual_queue
-        assert incident.place["grid"] == report["location"]["grid_id"]
+    # The simulated city repeats itself now and then (3 QR plates a grid, 20 categories).
+    assert 0 < len(merged) < 100
 
     def dispatched(messages):
         return [m for m in messages if orjson.loads(m.value)["type"] in
@@ -68,15 +85,25 @@ def test_1000_incidents_are_dispatched_stored_republished_and_counted(worker):
                 and orjson.loads(m.value)["incident_id"] in ids]
 
     published = consume_all(settings.bootstrap_servers, settings.topics.events,
-                            until=lambda ms: len(dispatched(ms)) >= 1000)
+                            until=lambda ms: len(dispatched(ms)) >= 1000 - len(merged))
     decisions = [orjson.loads(m.value) for m in dispatched(published)]
-    assert len(decisions) == 1000
-    assert {m.key.decode() for m in dispatched(published)} == ids
+    assert len(decisions) == 1000 - len(merged)
+    assert {m.key.decode() for m in dispatched(published)} == ids - set(merged)
     assert all(d["policy_version"] == policy.version and d["rule_id"] for d in decisions)
 
-    expected_counts = Counter(expected(r).target for r in reports)
+    expected_counts = Counter(expected(r).target for r in reports
+                              if str(incident_id_for(r["source"], r["report_id"])) not in merged)
     view = views.load()
-    assert Counter(view.holder_of(i) for i in ids) == expected_counts
+    assert Counter(view.holder_of(i) for i in ids - set(merged)) == expected_counts
+    assert not any(view.rows[i].is_open for i in merged)
+
+
+def _metres(a: dict, b: dict) -> float:
+    if "lat" not in a or "lat" not in b:
+        return float("inf")
+    lat1, lon1, lat2, lon2 = map(radians, (a["lat"], a["lon"], b["lat"], b["lon"]))
+    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * asin(sqrt(h))
 
 
 def test_malformed_messages_go_to_the_dead_letter_topic_and_good_ones_pass(worker):

@@ -1,0 +1,94 @@
+"""Duplicate detection in the route step: a new report that repeats an open incident is
+merged into it instead of being dispatched a second time.
+
+One `MergeAttempt` per partition batch (and again if its transaction is refused): it asks
+the shared index of open incidents (projections/duplicate_candidates.py) and a private one
+of this batch's own new incidents, loads each original once, and tells the shared index
+about the new incidents only once the batch is stored, so a refused attempt leaves nothing
+behind. The new incident gets `MergedAsDuplicate` (pointing to the original), the original
+`DuplicateRecorded`; both are saved in the batch's transaction.
+"""
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from dispatch.domain.incident import Incident
+from dispatch.domain.incident_status import OPEN
+from dispatch.service_layer.incident_service import IncidentService
+from projections.duplicate_candidates import DuplicateCandidates
+
+DETECTOR = "duplicate-detection"  # who merged it, in the event
+
+
+class MergeAttempt:
+    def __init__(self, service: IncidentService, shared: DuplicateCandidates | None):
+        self.service, self.shared = service, shared
+        self.batch = DuplicateCandidates(shared.rules) if shared else None
+        self.new: dict[UUID, Incident] = {}
+        self.loaded: dict[UUID, Incident] = {}   # originals from the store, saved with the batch
+        self.merged = 0
+
+    def original_for(self, incident: Incident) -> Incident | None:
+        """The open incident this new one repeats (from the store or this batch), or None."""
+        if self.batch is None:
+            return None
+        key = _key(incident)
+        found = [found for index in (self.shared, self.batch)
+                 if (found := index.original_of(str(incident.id), *key))]
+        for original_id in sorted(found, key=lambda i: self._reported_at(i)):
+            original = self._load(UUID(original_id))
+            if original is not None and original.status in OPEN:
+                return original
+            self.shared.forget(original_id)  # closed meanwhile: its event is on its way
+            self.batch.forget(original_id)
+        return None
+
+    def merge(self, incident: Incident, original: Incident, at) -> None:
+        original.record_duplicate(incident.id, at=at)
+        incident.merge_into(original.id, by=DETECTOR, at=at)
+        self.new[incident.id] = incident
+        self.merged += 1
+
+    def dispatched(self, incident: Incident) -> None:
+        """A new incident that others in this batch (and, once stored, later ones) may repeat."""
+        self.new[incident.id] = incident
+        if self.batch is not None and incident.status in OPEN:
+            self.batch.remember(str(incident.id), incident.version, *_key(incident))
+
+    @property
+    def aggregates(self) -> list[Incident]:
+        return [*self.new.values(), *(o for o in self.loaded.values() if o.id not in self.new)]
+
+    def stored(self) -> None:
+        """The batch is in the store: later batches may find its new incidents."""
+        if self.shared is None or self.batch is None:
+            return
+        for incident_id, candidate in self.batch.incidents.items():
+            if candidate.is_open:
+                self.shared.remember(incident_id, self.new[UUID(incident_id)].version,
+                                     candidate.category, candidate.reported_at,
+                                     candidate.point, candidate.address, candidate.grid)
+
+    def _load(self, original_id: UUID) -> Incident | None:
+        original = self.new.get(original_id) or self.loaded.get(original_id)
+        if original is None:
+            try:
+                original = self.loaded[original_id] = self.service.get_incident(original_id)
+            except AggregateNotFoundError:  # indexed from the stream, not in this store
+                return None
+        return original
+
+    def _reported_at(self, incident_id: str):
+        for index in (self.shared, self.batch):
+            if incident_id in index.incidents:
+                return index.incidents[incident_id].reported_at
+        raise AssertionError("an original comes from one of the indexes")
+
+
+def _key(incident: Incident) -> tuple:
+    location, place = incident.location, incident.place or {}
+    point = (location["lat"], location["lon"]) if "lat" in location else None
+    return (incident.category, incident.reported_at, point, place.get("address"),
+            place.get("grid"))

@@ -1,0 +1,203 @@
+"""Open incidents a new report could repeat: by category and place, within a time window.
+
+A view like the others (published incident events in, each incident's events applied once
+by version), which the route step also asks and tells: `original_of` finds the earliest
+open incident a new report repeats (policies/duplicates.py says what "repeats" means), and
+`remember` takes the incidents the step has just recorded, before their events come back
+round the stream. The worker's route step runs in a thread beside the projector, so every
+entry point holds the index's lock. Only the longest window is kept: older incidents are dropped in sweeps
+(`state` shows the kept window the same whichever moment the last sweep ran).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import asin, cos, floor, radians, sin, sqrt
+from typing import Any
+
+from policies.duplicates import DuplicateRules
+
+CLOSING = frozenset({"Closed", "Voided", "MergedAsDuplicate"})
+SWEEP_EVERY = 4096  # additions between sweeps
+_M_PER_DEGREE_LAT = 110_574.0
+_M_PER_DEGREE_LON_EQUATOR = 111_320.0
+
+
+@dataclass(slots=True)
+class Candidate:
+    version: int = field(compare=False)    # the last event applied that moves this index
+    category: str
+    reported_at: datetime
+    point: tuple[float, float] | None      # (lat, lon) as reported
+    address: str | None = None             # as located
+    grid: str | None = None
+    is_open: bool = True
+
+
+class DuplicateCandidates:
+    name = "duplicate_candidates"
+
+    def __init__(self, rules: DuplicateRules | None = None):
+        self.rules = rules or DuplicateRules.load()
+        self.incidents: dict[str, Candidate] = {}
+        self._buckets: dict[tuple, list[str]] = {}
+        self._newest: datetime | None = None
+        self._added = 0
+        self._lock = threading.RLock()
+
+    # -- fed by events ------------------------------------------------------------------
+    def apply(self, events: Iterable[dict[str, Any]]) -> None:
+        with self._lock:
+            self._apply(events)
+
+    def _apply(self, events: Iterable[dict[str, Any]]) -> None:
+        for event in events:
+            kind = event["type"]
+            if kind not in _MOVES:
+                continue
+            incident_id = event["incident_id"]
+            known = self.incidents.get(incident_id)
+            if known is not None and event["version"] <= known.version:
+                continue
+            if kind == "Reported":
+                at = event["reported_at"]
+                location = event.get("location") or {}
+                point = (location["lat"], location["lon"]) if "lat" in location else None
+                self._add(incident_id, Candidate(event["version"], event["category"],
+                                                 at if isinstance(at, datetime) else
+                                                 datetime.fromisoformat(at), point))
+                continue
+            if known is None:
+                continue  # its report is older than the kept window
+            known.version = event["version"]
+            if kind == "Located":
+                place = event["place"]
+                known.address, known.grid = place.get("address"), place.get("grid")
+                self._index(incident_id, known)
+            elif kind == "Reclassified":
+                known.category = event["category"]
+                self._index(incident_id, known)
+            else:
+                known.is_open = False
+
+    def remember(self, incident_id: str, version: int, category: str, reported_at: datetime,
+                 point: tuple[float, float] | None, address: str | None, grid: str | None) -> None:
+        """An incident just recorded and still open (its events up to `version` are known)."""
+        candidate = Candidate(version, category, reported_at, point, address, grid)
+        with self._lock:
+            self._add(incident_id, candidate)
+            self._index(incident_id, candidate)
+
+    def forget(self, incident_id: str) -> None:
+        """Found closed when it was to take a duplicate (its closing event is on its way)."""
+        with self._lock:
+            if incident_id in self.incidents:
+                self.incidents[incident_id].is_open = False
+
+    # -- asked by the route step --------------------------------------------------------
+    def original_of(self, incident_id: str, category: str, reported_at: datetime,
+                    point: tuple[float, float] | None, address: str | None,
+                    grid: str | None) -> str | None:
+        """The earliest open incident this report repeats, or None."""
+        window = self.rules.window_for(category)
+        if window is None:
+            return None
+        with self._lock:
+            return self._earliest(incident_id, category, reported_at - window, reported_at,
+                                  point, address, grid)
+
+    def _earliest(self, incident_id, category, earliest, reported_at, point, address, grid):
+        best, best_key = None, None
+        for other_id in self._nearby(category, point, address, grid):
+            other = self.incidents.get(other_id)
+            if (other is None or not other.is_open or other_id == incident_id
+                    or other.category != category
+                    or not earliest <= other.reported_at <= reported_at
+                    or not self._same_place(other, category, point, address, grid)):
+                continue
+            key = (other.reported_at, other_id)
+            if best_key is None or key < best_key:
+                best, best_key = other_id, key
+        return best
+
+    def state(self) -> dict[str, Candidate]:
+        """The incidents within the longest window of the newest report (comparable)."""
+        with self._lock:
+            if self._newest is None:
+                return {}
+            oldest = self._newest - self.rules.longest_window
+            return {i: c for i, c in self.incidents.items() if c.reported_at >= oldest}
+
+    # -- inside -------------------------------------------------------------------------
+    def _add(self, incident_id: str, candidate: Candidate) -> None:
+        self.incidents[incident_id] = candidate
+        if self._newest is None or candidate.reported_at > self._newest:
+            self._newest = candidate.reported_at
+        self._added += 1
+        if self._added >= SWEEP_EVERY:
+            self._sweep()
+
+    def _index(self, incident_id: str, c: Candidate) -> None:
+        for key in self._keys(c.category, c.point, c.address, c.grid, near=False):
+            self._buckets.setdefault(key, []).append(incident_id)
+
+    def _nearby(self, category, point, address, grid) -> Iterator[str]:
+        for key in self._keys(category, point, address, grid, near=True):
+            yield from self._buckets.get(key, ())
+
+    def _keys(self, category, point, address, grid, near: bool) -> Iterator[tuple]:
+        if address:
+            yield ("address", category, address)
+        if grid and self.rules.by_grid(category):
+            yield ("grid", category, grid)
+        if point:
+            yield from (_cells(point, self.rules.radius_m) if near
+                        else [_cell(point, self.rules.radius_m)])
+
+    def _same_place(self, other: Candidate, category, point, address, grid) -> bool:
+        if address and other.address == address:
+            return True
+        if grid and other.grid == grid and self.rules.by_grid(category):
+            return True
+        return bool(point and other.point
+                    and _metres_between(point, other.point) <= self.rules.radius_m)
+
+    def _sweep(self) -> None:
+        self._added = 0
+        kept = self.state()
+        self.incidents, self._buckets = kept, {}
+        for incident_id, candidate in kept.items():
+            if candidate.is_open:
+                self._index(incident_id, candidate)
+
+
+def _cell(point: tuple[float, float], radius_m: float) -> tuple:
+    """Cells at least `radius_m` wide: per 1° band of latitude, the band's narrowest."""
+    lat, lon = point
+    band = floor(lat)
+    lon_width = radius_m / (_M_PER_DEGREE_LON_EQUATOR * cos(radians(min(abs(band) + 1, 89))))
+    return ("point", band, floor(lat * _M_PER_DEGREE_LAT / radius_m), floor(lon / lon_width))
+
+
+def _cells(point: tuple[float, float], radius_m: float) -> list[tuple]:
+    """The point's cell and its neighbours, in the bands a point within the radius may lie."""
+    lat, lon = point
+    reach = radius_m / _M_PER_DEGREE_LAT
+    found = set()
+    for dlat in (-reach, 0.0, reach):
+        _, band, row, column = _cell((lat + dlat, lon), radius_m)
+        for d_row in (-1, 0, 1):
+            for d_column in (-1, 0, 1):
+                found.add(("point", band, row + d_row, column + d_column))
+    return list(found)
+
+
+def _metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(radians, (*a, *b))
+    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * asin(sqrt(h))
+
+
+_MOVES = frozenset({"Reported", "Located", "Reclassified", *CLOSING})

@@ -1,0 +1,113 @@
+"""The index of open incidents that new reports may repeat, against a plain linear search."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from math import asin, cos, radians, sin, sqrt
+
+from hypothesis import given, settings, strategies as st
+
+from policies.duplicates import DuplicateRules
+from projections import duplicate_candidates
+from projections.duplicate_candidates import DuplicateCandidates
+
+T0 = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
+RULES = DuplicateRules(window_minutes=60, radius_m=250, window_minutes_by_group={"b": 10},
+                       never=("c.never",), same_grid=("a.grid",))
+CATEGORIES = ["a.x", "a.grid", "b.y", "c.never"]
+
+
+def metres(p, q):
+    lat1, lon1, lat2, lon2 = map(radians, (*p, *q))
+    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_000 * asin(sqrt(h))
+
+
+def reference(incidents: dict, new: dict) -> str | None:
+    """The rule as written in policies/duplicates.py, by brute force."""
+    window = RULES.window_for(new["category"])
+    if window is None:
+        return None
+    found = []
+    for incident_id, old in incidents.items():
+        if not old["open"] or old["category"] != new["category"]:
+            continue
+        if not new["at"] - window <= old["at"] <= new["at"]:
+            continue
+        same = ((new["address"] and old["address"] == new["address"])
+                or (RULES.by_grid(new["category"]) and new["grid"] and old["grid"] == new["grid"])
+                or (new["point"] and old["point"] and metres(new["point"], old["point"]) <= 250))
+        if same:
+            found.append((old["at"], incident_id))
+    return min(found)[1] if found else None
+
+
+# Points in a ~1 km square near a 1° band edge (31.0), so cells and bands are exercised.
+points = st.one_of(st.none(), st.tuples(st.floats(30.995, 31.005), st.floats(121.0, 121.01)))
+reports = st.fixed_dictionaries({
+    "category": st.sampled_from(CATEGORIES),
+    "minute": st.integers(0, 180),
+    "point": points,
+    "address": st.one_of(st.none(), st.sampled_from(["A1", "A2"])),
+    "grid": st.one_of(st.none(), st.sampled_from(["G1", "G2"])),
+    "closes": st.booleans(),
+})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(reports, min_size=1, max_size=40))
+def test_the_index_finds_what_a_linear_search_finds(sequence):
+    index, known = DuplicateCandidates(RULES), {}
+    for number, r in enumerate(sequence):
+        new = {"category": r["category"], "at": T0 + timedelta(minutes=r["minute"]),
+               "point": r["point"], "address": r["address"], "grid": r["grid"], "open": True}
+        incident_id = f"I{number:03d}"
+        found = index.original_of(incident_id, new["category"], new["at"], new["point"],
+                                  new["address"], new["grid"])
+        assert found == reference(known, new)
+        if found is None:  # a repeat is merged: closed at once, never an original
+            index.remember(incident_id, 3, new["category"], new["at"], new["point"],
+                           new["address"], new["grid"])
+            known[incident_id] = new
+            if r["closes"]:
+                index.apply([{"incident_id": incident_id, "version": 9, "type": "Closed"}])
+                new["open"] = False
+
+
+def events_of(incident_id: str, category: str, at: datetime, point, address, grid) -> list[dict]:
+    location = {"lat": point[0], "lon": point[1]} if point else {"grid_id": grid}
+    return [
+        {"incident_id": incident_id, "version": 1, "type": "Reported", "category": category,
+         "reported_at": at.isoformat(), "location": location},
+        {"incident_id": incident_id, "version": 2, "type": "Located",
+         "place": {"address": address, "grid": grid}},
+        {"incident_id": incident_id, "version": 3, "type": "Dispatched", "department": "d"},
+    ]
+
+
+def test_the_stream_and_the_route_step_fill_it_alike_and_resends_change_nothing():
+    told, fed = DuplicateCandidates(RULES), DuplicateCandidates(RULES)
+    args = ("I1", "a.x", T0, (31.0, 121.0), "A1", "G1")
+    told.remember(*args[:1], 3, *args[1:])
+    events = events_of(*args)
+    told.apply(events)             # the route step's own events coming back round
+    fed.apply(events + events)     # a replay, and the relay's resend
+    assert told.state() == fed.state()
+    assert fed.original_of("I2", "a.x", T0 + timedelta(minutes=5), None, "A1", None) == "I1"
+    fed.apply([{"incident_id": "I1", "version": 4, "type": "Reclassified", "category": "b.y"}])
+    assert fed.original_of("I2", "a.x", T0 + timedelta(minutes=5), None, "A1", None) is None
+    assert fed.original_of("I2", "b.y", T0 + timedelta(minutes=5), None, "A1", None) == "I1"
+
+
+def test_sweeps_keep_the_window_and_drop_only_what_is_older(monkeypatch):
+    monkeypatch.setattr(duplicate_candidates, "SWEEP_EVERY", 10)
+    index = DuplicateCandidates(RULES)
+    for minute in range(0, 300, 5):  # a report every 5 minutes, at one address
+        index.remember(f"I{minute:03d}", 3, "a.x", T0 + timedelta(minutes=minute), None,
+                       f"A{minute}", None)
+    newest = T0 + timedelta(minutes=295)
+    kept = {i: c.reported_at for i, c in index.incidents.items()}
+    assert min(kept.values()) <= newest - RULES.longest_window  # swept in steps, not exactly
+    assert set(index.state()) == {i for i, at in kept.items()
+                                  if at >= newest - RULES.longest_window}
+    assert index.original_of("new", "a.x", newest, None, "A290", None) == "I290"
+    assert index.original_of("new", "a.x", newest, None, "A100", None) is None  # long ago
