@@ -40,6 +40,9 @@ class PreparedCommands:
     redelivered: int
 
 
+ATTEMPTS = 5  # a batch refused this often is a real problem: raise
+
+
 @dataclass(frozen=True)
 class CommandOutcome:
     applied: int
@@ -79,13 +82,19 @@ class HandleCommands:
         applied = rejected = duplicates = 0
         for partition in prepared.partitions:
             tracking = Tracking(partition.stream, partition.last_offset + 1)
-            try:
-                counts = self._apply_partition(partition, tracking)
-            except IntegrityError:
-                # Another worker handled this position (after a rebalance): look again.
-                if (self.service.tracked_position(partition.stream) or 0) >= tracking.notification_id:
-                    continue
-                raise
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    counts = self._apply_partition(partition, tracking)
+                    break
+                except IntegrityError:
+                    # Another worker handled this position (after a rebalance), or another
+                    # writer (the route step, the SLA watcher) changed one of the incidents
+                    # since it was loaded: apply the batch again to what is stored now.
+                    if (self.service.tracked_position(partition.stream) or 0) >= tracking.notification_id:
+                        counts = (0, 0, 0)
+                        break
+                    if attempt == ATTEMPTS:
+                        raise
             applied, rejected, duplicates = (applied + counts[0], rejected + counts[1],
                                              duplicates + counts[2])
         return CommandOutcome(applied, rejected, duplicates)

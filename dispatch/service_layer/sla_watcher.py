@@ -75,7 +75,7 @@ class SlaWatcher:
         return by_incident
 
     def record(self, by_incident: dict[str, list[DueAlert]]) -> int:
-        incidents, recorded = [], 0
+        incidents, recorded, done = [], 0, []
         for incident_id, alerts in by_incident.items():
             incident = self.service.get_incident(UUID(incident_id))
             for alert in alerts:
@@ -85,10 +85,13 @@ class SlaWatcher:
                     recorded += 1
                 except DomainError:
                     pass  # recorded before (a restart), or the incident has just closed
-                self.recorded.add((incident_id, alert.key))
+                done.append((incident_id, alert.key))
             incidents.append(incident)
         if recorded:
+            # Refused when another writer changed one of these incidents meanwhile: nothing
+            # is marked done then, and the next tick plans the same alerts again.
             self.service.save(*incidents)
+        self.recorded.update(done)
         return recorded
 
     def _who(self, step: Step, incident_id: str, department: str | None) -> list[str]:

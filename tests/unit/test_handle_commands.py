@@ -104,3 +104,29 @@ def test_a_return_is_rerouted_and_the_second_goes_to_a_person(world):
     incident = service.get_incident(INCIDENT)
     assert incident.department == "housing"
     assert incident.decisions[-1]["rule_id"] == "supervisor:sup"
+
+
+def test_an_incident_changed_by_another_writer_meanwhile_gets_the_command_once(world):
+    """The route step (a duplicate noted) or the SLA watcher (an alert) may save the
+    incident between the command step's load and save: the batch is applied again to
+    what is stored, once, and both changes are kept."""
+    service, handler = world
+    holder = service.get_incident(INCIDENT).department
+    load, raced = service.get_incident, []
+
+    def load_then_change(incident_id):
+        found = load(incident_id)
+        if not raced:
+            other = load(incident_id)
+            other.urge(by="supervisor", note="hurry", at=other.reported_at)
+            service.save(other)
+            raced.append(incident_id)
+        return found
+
+    service.get_incident = load_then_change
+    _, outcome = run(handler, command("accept", "raced", department=holder))
+    service.get_incident = load
+    incident = service.get_incident(INCIDENT)
+    assert raced and outcome.applied == 1 and outcome.duplicates == 0
+    assert incident.status is IncidentStatus.ACCEPTED and incident.urge_count == 1
+    assert incident.version == 5  # Reported, Located, Dispatched, Urged, Accepted
