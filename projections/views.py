@@ -27,6 +27,7 @@ class Views:
         self.sla = SlaClocks()
         self.sla_problems: list[tuple[str, int, str]] = []
         self.changed_open: set[str] = set()
+        self.changed_sla: set[str] = set()
 
     def apply(self, events: Iterable[dict[str, Any]]) -> None:
         batch = events if isinstance(events, list) else list(events)
@@ -36,9 +37,12 @@ class Views:
         remaining = batch
         while remaining:
             try:
-                self.sla.apply(remaining)
+                self.changed_sla |= self.sla.apply(remaining)
                 break
             except CalendarRangeError as error:
+                # The events before the failing one were applied, and it may have moved
+                # clocks before raising: count them all (a rare path, a superset is fine).
+                self.changed_sla.update(event["incident_id"] for event in remaining)
                 remaining = self._skip_failed(remaining, error)
 
     def _skip_failed(self, events: list[dict[str, Any]], error: Exception) -> list[dict[str, Any]]:
@@ -70,6 +74,11 @@ class Views:
     def take_changed_open(self) -> set[str]:
         """Rows of the open-incidents view changed since last asked (for saving them)."""
         changed, self.changed_open = self.changed_open, set()
+        return changed
+
+    def take_changed_sla(self) -> set[str]:
+        """Incidents whose SLA clocks changed since last asked (for the SLA watcher)."""
+        changed, self.changed_sla = self.changed_sla, set()
         return changed
 
     def state(self) -> dict[str, Any]:

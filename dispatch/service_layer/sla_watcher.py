@@ -1,22 +1,26 @@
 """The SLA watcher: at-risk, breached and escalation alerts, recorded when they fall due.
 
-Each tick looks at the open stages of the open incidents in the live views, works out when
-each escalation step fires (the clock's at-risk / breached instants, plus the step's delay
-and repeats, in the stage's own time), and records every step whose instant has come as an
+For the open stages of the open incidents in the live views it works out when each
+escalation step fires (the clock's at-risk / breached instants, plus the step's delay and
+repeats, in the stage's own time), and records every step whose instant has come as an
 `SlaAlerted` event naming who is told. The incident refuses an alert key it already has, so
 a restart or a second watcher never alerts twice. Run it every second: an alert is then
 recorded within a second of its instant.
+
+Those instants are worked out only when an incident's clocks change (the views say which)
+or its next instant comes (sla_schedule.py): a tick costs what changed and what is due,
+not what is open.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from dispatch.domain.errors import DomainError
 from dispatch.service_layer.incident_service import IncidentService
+from dispatch.service_layer.sla_schedule import AlertSchedule
 from policies.escalation import EscalationPolicy, Step, fire_times
 from projections.views import Views
 
@@ -40,27 +44,14 @@ class SlaWatcher:
         self.service, self.views, self.policy = service, views, policy
         self.departments = departments
         self.recorded: set[tuple[str, str]] = set()
-
-    def due(self, now: datetime) -> Iterator[DueAlert]:
-        sla = self.views.sla
-        thresholds = sla.classes.thresholds
-        for incident_id, row in self.views.open_incidents.rows.items():
-            if not row.is_open or incident_id not in sla.incidents:
-                continue
-            for clock in sla.incidents[incident_id].open():
-                if clock.limit is None or clock.paused_since is not None:
-                    continue
-                levels = {"at_risk": clock.passes(thresholds.at_risk, sla.calendar),
-                          "breached": clock.passes(thresholds.breached, sla.calendar)}
-                for index, step in enumerate(self.policy.step):
-                    for repeat, fires_at in enumerate(fire_times(
-                            step, levels[step.level], clock.limit.measure, sla.calendar)):
-                        if fires_at > now:
-                            break
-                        key = f"{clock.stage}@{clock.started_at.isoformat()}#{index}.{repeat}"
-                        if (incident_id, key) not in self.recorded:
-                            yield DueAlert(incident_id, key, clock.stage, step.level, index,
-                                           self._who(step, incident_id, clock.department), fires_at)
+        # Planned but not yet saved: `record` runs in another thread, and until it is done
+        # these must neither be planned again nor hold back the incident's next instant.
+        self.pending: set[tuple[str, str]] = set()
+        self.retry: deque[str] = deque()   # incidents whose alerts failed to save
+        self.schedule = AlertSchedule()
+        views.take_changed_sla()   # all of them are scheduled here: the first tick need not
+        for incident_id in views.open_incidents.rows:
+            self.schedule.set(incident_id, self._scan(incident_id, None)[1])
 
     def tick(self, now: datetime) -> int:
         """Record the alerts due by `now`; return how many were recorded."""
@@ -69,13 +60,67 @@ class SlaWatcher:
     def plan(self, now: datetime) -> dict[str, list[DueAlert]]:
         """The alerts due by `now`, by incident. Reads the live views: call it where they are
         updated (the event loop), and `record` anywhere (it only touches the store)."""
-        by_incident: dict[str, list[DueAlert]] = defaultdict(list)
-        for alert in self.due(now):
-            by_incident[alert.incident_id].append(alert)
+        looked_at = dict.fromkeys(self.schedule.pop_due(now))
+        looked_at.update(dict.fromkeys(self.views.take_changed_sla()))
+        while self.retry:
+            looked_at[self.retry.popleft()] = None
+        by_incident: dict[str, list[DueAlert]] = {}
+        for incident_id in looked_at:
+            alerts, after = self._scan(incident_id, now)
+            if alerts:
+                by_incident[incident_id] = alerts
+                self.pending.update((incident_id, alert.key) for alert in alerts)
+            self.schedule.set(incident_id, after)
         return by_incident
 
+    def _scan(self, incident_id: str,
+              now: datetime | None) -> tuple[list[DueAlert], datetime | None]:
+        """The incident's alerts not yet taken that are due by `now`, and the earliest
+        instant of the others (None: none left while its clocks stay as they are)."""
+        row, sla = self.views.open_incidents.rows.get(incident_id), self.views.sla
+        clocks = sla.incidents.get(incident_id)
+        if row is None or not row.is_open or clocks is None:
+            return [], None
+        alerts, after, thresholds = [], None, sla.classes.thresholds
+        recorded, pending = self.recorded, self.pending
+        for clock in clocks.open():
+            if clock.limit is None or clock.paused_since is not None:
+                continue
+            levels = {"at_risk": clock.passes(thresholds.at_risk, sla.calendar),
+                      "breached": clock.passes(thresholds.breached, sla.calendar)}
+            prefix = f"{clock.stage}@{clock.started_at.isoformat()}#"
+            for index, step in enumerate(self.policy.step):
+                for repeat, fires_at in enumerate(fire_times(
+                        step, levels[step.level], clock.limit.measure, sla.calendar)):
+                    done = (incident_id, f"{prefix}{index}.{repeat}")
+                    if done in recorded or done in pending:
+                        continue
+                    if now is None or fires_at > now:  # the repeats after it are later still
+                        after = fires_at if after is None else min(after, fires_at)
+                        break
+                    alerts.append(DueAlert(incident_id, done[1], clock.stage, step.level, index,
+                                           self._who(step, incident_id, clock.department),
+                                           fires_at))
+        return alerts, after
+
     def record(self, by_incident: dict[str, list[DueAlert]]) -> int:
-        incidents, recorded, done = [], 0, []
+        planned = [(incident_id, alert.key) for incident_id, alerts in by_incident.items()
+                   for alert in alerts]
+        try:
+            recorded = self._record(by_incident)
+        except BaseException:
+            # Refused when another writer changed one of these incidents meanwhile (or the
+            # store failed): nothing is marked done, and the next tick plans the same alerts
+            # again. Keys freed first: a plan that takes the ids must find them free.
+            self.pending.difference_update(planned)
+            self.retry.extend(by_incident)
+            raise
+        self.recorded.update(planned)
+        self.pending.difference_update(planned)
+        return recorded
+
+    def _record(self, by_incident: dict[str, list[DueAlert]]) -> int:
+        incidents, recorded = [], 0
         for incident_id, alerts in by_incident.items():
             incident = self.service.get_incident(UUID(incident_id))
             for alert in alerts:
@@ -85,13 +130,9 @@ class SlaWatcher:
                     recorded += 1
                 except DomainError:
                     pass  # recorded before (a restart), or the incident has just closed
-                done.append((incident_id, alert.key))
             incidents.append(incident)
         if recorded:
-            # Refused when another writer changed one of these incidents meanwhile: nothing
-            # is marked done then, and the next tick plans the same alerts again.
             self.service.save(*incidents)
-        self.recorded.update(done)
         return recorded
 
     def _who(self, step: Step, incident_id: str, department: str | None) -> list[str]:

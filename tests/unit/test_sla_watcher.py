@@ -1,6 +1,9 @@
 """The SLA watcher with a controllable clock: alerts when the policy says, each once."""
 from datetime import datetime, timedelta
 
+import pytest
+from eventsourcing.persistence import IntegrityError
+
 from dispatch.domain.incident import Incident
 from dispatch.domain.routing import RoutingDecision
 from dispatch.published import is_incident_event, published_event
@@ -96,3 +99,25 @@ def test_urgent_stages_alert_at_night_and_ordinary_ones_do_not():
     quiet = [(now, a) for now, a in World().run_until(MONDAY + timedelta(hours=40), step=timedelta(minutes=5))
              if not (9 <= datetime.fromisoformat(a["occurred_at"]).hour < 18)]
     assert quiet == []
+
+
+def test_alerts_whose_save_is_refused_are_recorded_on_a_later_tick(monkeypatch):
+    steady, flaky = World(), World()
+    save, refused = flaky.service.save, []
+
+    def refuse_once(*incidents):
+        if not refused:
+            refused.append(incidents)
+            raise IntegrityError("another writer changed the incident meanwhile")
+        return save(*incidents)
+
+    monkeypatch.setattr(flaky.service, "save", refuse_once)
+    later = MONDAY + timedelta(days=1)          # at risk and breached by now
+    steady.watcher.tick(later)
+    with pytest.raises(IntegrityError):
+        flaky.watcher.tick(later)
+    assert refused and flaky.alerts() == []
+    flaky.sync()
+    assert flaky.watcher.tick(later + timedelta(seconds=1)) == len(steady.alerts()) > 0
+    same = lambda world: [(a["key"], a["occurred_at"], a["notified"]) for a in world.alerts()]  # noqa: E731
+    assert same(flaky) == same(steady)
