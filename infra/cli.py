@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-import time
 
+from infra import simulate_cli
 from infra.settings import Settings
 
 
@@ -38,11 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--loglevel", default="warning", help="Faust log level (default: warning)")
     worker.set_defaults(run=_worker)
 
-    simulate = commands.add_parser("simulate", help="publish simulated incident reports")
-    simulate.add_argument("--count", type=int, default=3000, help="reports to publish (3000)")
-    simulate.add_argument("--rate", type=float, default=0.0, help="reports per second (0: as fast as possible)")
-    simulate.add_argument("--run-id", default=None, help="prefix of the report ids (default: time-based)")
-    simulate.set_defaults(run=_simulate)
+    simulate_cli.add_parser(commands)
 
     demo = commands.add_parser("demo", help="broker + worker + simulated city, end to end")
     demo.add_argument("--count", type=int, default=3000, help="reports to publish (3000)")
@@ -157,24 +152,6 @@ def _worker(args, settings: Settings) -> int:
         profiled(settings.profile_path, lambda: run_worker(settings, loglevel=args.loglevel))
     else:
         run_worker(settings, loglevel=args.loglevel)
-    return 0
-
-
-def _simulate(args, settings: Settings) -> int:
-    from tqdm import tqdm
-
-    from infra.bootstrap import resolve_bootstrap
-    from infra.simulated_city import publish_reports, simulated_reports
-    from infra.topics import ensure_topics_sync
-    bootstrap = resolve_bootstrap(settings)
-    ensure_topics_sync(bootstrap, settings.topics)
-    run_id = args.run_id or time.strftime("sim-%Y%m%d-%H%M%S")
-    reports = list(simulated_reports(args.count, run_id))
-    with tqdm(total=args.count, desc="publishing reports", unit="report") as bar:
-        seconds = asyncio.run(publish_reports(bootstrap, settings.topics.reported, reports,
-                                              rate=args.rate, live=True, progress=bar.update))
-    print(f"published {args.count} reports to {settings.topics.reported} in {seconds:.2f}s "
-          f"(run id {run_id})")
     return 0
 
 

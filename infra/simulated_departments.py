@@ -49,6 +49,7 @@ class SimulatedDepartments:
         self.rng = random.Random(seed)
         self.seen: dict[str, Seen] = {}
         self.sent = 0
+        self.reacted = 0  # events taken in (a caller waits for these to stop coming)
 
     async def run(self, stop: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(self.events_topic, bootstrap_servers=self.bootstrap,
@@ -61,6 +62,7 @@ class SimulatedDepartments:
                 batches = await consumer.getmany(timeout_ms=200, max_records=2000)
                 pending = []
                 for records in batches.values():
+                    self.reacted += len(records)
                     for record in records:
                         for key, command in self.react(orjson.loads(record.value)):
                             pending.append(await producer.send(self.commands_topic,
