@@ -23,6 +23,7 @@ from infra.worker_process import WorkerProcess
 from projections.evaluation import scorecards
 from projections.open_incidents import UNASSIGNED
 from projections.period import CITY_TZ, Period
+from projections.views import Views
 
 
 def run_demo(settings: Settings, count: int, serve: bool, timeout: float,
@@ -52,9 +53,13 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float,
         print()
         print(render_counts(OpenIncidentsStore(settings.views).load().counts(),
                             department_names(settings.territory_path)))
+        views = views_from_store(sqlite_service(settings.store), show_progress=False)
         if whole_loop:
             print()
-            print(demo_scorecards(settings))
+            print(demo_scorecards(views))
+        merged = sum(1 for facts in views.facts.facts.values() if facts.merged)
+        print(f"\n{merged} reports repeated an open incident and were merged into it "
+              "(policies/data/duplicates.toml); each original counts once.")
         print(f"\n{count} reports published in {seconds:.1f}s; " + "; ".join(
             f"all {what} {waited:.1f}s after publishing ended" for what, waited in waits) +
             f".\nThis run lives in {run_dir}; GRID_DISPATCH_HOME={run_dir} .venv/bin/grid-dispatch "
@@ -99,19 +104,15 @@ async def play(settings: Settings, bootstrap: str, reports: list[dict], worker: 
             await playing
 
 
-def demo_scorecards(settings: Settings) -> str:
-    views = views_from_store(sqlite_service(settings.store), show_progress=False)
+def demo_scorecards(views: Views) -> str:
     period = Period.parse(datetime.now(CITY_TZ).strftime("%Y-%m"))
     cards = scorecards(views.facts.facts.values(), views.stages_of, period, "district")
     rows = [{"district": key, **tally.as_dict()} for key, tally in cards.items()]
     columns = ["district", "due", "closed", "closed_on_time", "closure_rate",
                "on_time_closure_rate", "on_time_acceptance_rate", "rework_rate", "return_rate",
                "satisfaction_rate", "resolution_rate"]
-    merged = sum(1 for facts in views.facts.facts.values() if facts.merged)
     return render_rows(rows, columns, title=f"evaluation by district, {period.label} (every "
-                                            "figure, by department: report scorecard)") + (
-        f"\n{merged} reports repeated an open incident and were merged into it "
-        "(policies/data/duplicates.toml); each original counts once.")
+                                            "figure, by department: report scorecard)")
 
 
 def wait_for(settings: Settings, wanted: set[str], worker: WorkerProcess, timeout: float,
