@@ -13,16 +13,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from math import asin, cos, floor, radians, sin, sqrt
+from datetime import datetime, timedelta
+from math import asin, cos, floor, pi, radians, sin, sqrt
 from typing import Any
 
 from policies.duplicates import DuplicateRules
 
 CLOSING = frozenset({"Closed", "Voided", "MergedAsDuplicate"})
 SWEEP_EVERY = 4096  # additions between sweeps
-_M_PER_DEGREE_LAT = 110_574.0
-_M_PER_DEGREE_LON_EQUATOR = 111_320.0
+_EARTH_RADIUS_M = 6_371_000.0
+_M_PER_DEGREE = _EARTH_RADIUS_M * pi / 180  # on the sphere the distances are measured on
 
 
 @dataclass(slots=True)
@@ -46,6 +46,7 @@ class DuplicateCandidates:
         self._newest: datetime | None = None
         self._added = 0
         self._lock = threading.RLock()
+        self._by_category: dict[str, tuple[timedelta | None, bool]] = {}  # window, by grid
 
     # -- fed by events ------------------------------------------------------------------
     def apply(self, events: Iterable[dict[str, Any]]) -> None:
@@ -101,7 +102,7 @@ class DuplicateCandidates:
                     point: tuple[float, float] | None, address: str | None,
                     grid: str | None) -> str | None:
         """The earliest open incident this report repeats, or None."""
-        window = self.rules.window_for(category)
+        window = self._rule(category)[0]
         if window is None:
             return None
         with self._lock:
@@ -139,27 +140,42 @@ class DuplicateCandidates:
         if self._added >= SWEEP_EVERY:
             self._sweep()
 
+    def _rule(self, category: str) -> tuple[timedelta | None, bool]:
+        """The category's window and whether its grid is a place (worked out once)."""
+        rule = self._by_category.get(category)
+        if rule is None:
+            rule = self._by_category[category] = (self.rules.window_for(category),
+                                                  self.rules.by_grid(category))
+        return rule
+
     def _index(self, incident_id: str, c: Candidate) -> None:
+        buckets = self._buckets
         for key in self._keys(c.category, c.point, c.address, c.grid, near=False):
-            self._buckets.setdefault(key, []).append(incident_id)
+            bucket = buckets.get(key)
+            if bucket is None:
+                buckets[key] = [incident_id]
+            else:
+                bucket.append(incident_id)
 
     def _nearby(self, category, point, address, grid) -> Iterator[str]:
+        buckets = self._buckets
         for key in self._keys(category, point, address, grid, near=True):
-            yield from self._buckets.get(key, ())
+            yield from buckets.get(key, ())
 
-    def _keys(self, category, point, address, grid, near: bool) -> Iterator[tuple]:
-        if address:
-            yield ("address", category, address)
-        if grid and self.rules.by_grid(category):
-            yield ("grid", category, grid)
+    def _keys(self, category, point, address, grid, near: bool) -> list[tuple]:
+        keys = [("address", category, address)] if address else []
+        if grid and self._rule(category)[1]:
+            keys.append(("grid", category, grid))
         if point:
-            yield from (_cells(point, self.rules.radius_m) if near
-                        else [_cell(point, self.rules.radius_m)])
+            radius = self.rules.radius_m
+            keys += [(category, *cell) for cell in
+                     (_cells(point, radius) if near else [_cell(point, radius)])]
+        return keys
 
     def _same_place(self, other: Candidate, category, point, address, grid) -> bool:
         if address and other.address == address:
             return True
-        if grid and other.grid == grid and self.rules.by_grid(category):
+        if grid and other.grid == grid and self._rule(category)[1]:
             return True
         return bool(point and other.point
                     and _metres_between(point, other.point) <= self.rules.radius_m)
@@ -177,27 +193,33 @@ def _cell(point: tuple[float, float], radius_m: float) -> tuple:
     """Cells at least `radius_m` wide: per 1° band of latitude, the band's narrowest."""
     lat, lon = point
     band = floor(lat)
-    lon_width = radius_m / (_M_PER_DEGREE_LON_EQUATOR * cos(radians(min(abs(band) + 1, 89))))
-    return ("point", band, floor(lat * _M_PER_DEGREE_LAT / radius_m), floor(lon / lon_width))
+    return ("point", band, floor(lat * _M_PER_DEGREE / radius_m),
+            floor(lon / _lon_width(band, radius_m)))
 
 
 def _cells(point: tuple[float, float], radius_m: float) -> list[tuple]:
-    """The point's cell and its neighbours, in the bands a point within the radius may lie."""
+    """The cells a point within the radius may lie in: the point's and its neighbours, in
+    its band and, near a band's edge, the next band's (whose cells are wider)."""
     lat, lon = point
-    reach = radius_m / _M_PER_DEGREE_LAT
-    found = set()
-    for dlat in (-reach, 0.0, reach):
-        _, band, row, column = _cell((lat + dlat, lon), radius_m)
-        for d_row in (-1, 0, 1):
-            for d_column in (-1, 0, 1):
-                found.add(("point", band, row + d_row, column + d_column))
-    return list(found)
+    reach = radius_m / _M_PER_DEGREE
+    row = floor(lat * _M_PER_DEGREE / radius_m)
+    cells = []
+    for band in {floor(lat - reach), floor(lat), floor(lat + reach)}:
+        column = floor(lon / _lon_width(band, radius_m))
+        cells += [("point", band, r, c) for r in (row - 1, row, row + 1)
+                  for c in (column - 1, column, column + 1)]
+    return cells
+
+
+def _lon_width(band: int, radius_m: float) -> float:
+    """Degrees of longitude at least `radius_m` long anywhere in the band."""
+    return radius_m / (_M_PER_DEGREE * cos(radians(min(abs(band) + 1, 89))))
 
 
 def _metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(radians, (*a, *b))
     h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6_371_000 * asin(sqrt(h))
+    return 2 * _EARTH_RADIUS_M * asin(sqrt(h))
 
 
 _MOVES = frozenset({"Reported", "Located", "Reclassified", *CLOSING})
