@@ -5,6 +5,8 @@ from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
 
+FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
+
 
 def sqlite_service(path: Path) -> IncidentService:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -12,8 +14,10 @@ def sqlite_service(path: Path) -> IncidentService:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "30",
+        "TRANSCODER_TOPIC": FAST_TRANSCODER,
     })
 
 
 def memory_service() -> IncidentService:
-    return IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    return IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.popo",
+                                "TRANSCODER_TOPIC": FAST_TRANSCODER})

@@ -1,0 +1,37 @@
+"""The store's orjson transcoder writes exactly the bytes eventsourcing's own would."""
+from datetime import datetime, timezone
+
+from dispatch.domain.command_receipt import CommandReceipt
+from dispatch.domain.policy_version import PolicyVersion
+from dispatch.service_layer.incident_service import IncidentService
+from infra.store import memory_service
+from tests.unit.test_event_contract import whole_story
+
+AT = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
+
+
+def every_kind_of_stored_event():
+    aggregates = [*whole_story(),
+                  PolicyVersion(version="sha256:1", name="p", source="f.toml", text="[policy]\n中文",
+                                at=AT),
+                  CommandReceipt(command_id="c-1", incident_id="i", command_type="accept",
+                                 issued_by="d", outcome="applied", reason="", at=AT)]
+    return [event for aggregate in aggregates for event in aggregate.collect_events()]
+
+
+def test_the_fast_transcoder_writes_the_same_bytes_and_reads_back_the_same_events():
+    fast = memory_service().mapper
+    standard = IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+    assert type(fast.transcoder) is not type(standard.transcoder)
+    events = every_kind_of_stored_event()
+    assert len({type(e).__name__ for e in events}) > 25
+    for event in events:
+        stored = fast.to_stored_event(event)
+        assert stored.state == standard.to_stored_event(event).state
+        assert fast.to_domain_event(stored).__dict__ == event.__dict__
+
+
+def test_what_orjson_refuses_is_written_by_the_standard_encoder():
+    transcoder = memory_service().mapper.transcoder
+    value = {"big": 2**70, 1: "integer key", "at": AT}
+    assert transcoder.decode(transcoder.encode(value)) == {"big": 2**70, "1": "integer key", "at": AT}
