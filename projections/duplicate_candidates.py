@@ -11,7 +11,7 @@ entry point holds the index's lock. Only the longest window is kept: older incid
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import asin, cos, floor, pi, radians, sin, sqrt
@@ -63,12 +63,12 @@ class DuplicateCandidates:
             if known is not None and event["version"] <= known.version:
                 continue
             if kind == "Reported":
-                at = event["reported_at"]
+                at = _time(event["reported_at"])
                 location = event.get("location") or {}
                 point = (location["lat"], location["lon"]) if "lat" in location else None
-                self._add(incident_id, Candidate(event["version"], event["category"],
-                                                 at if isinstance(at, datetime) else
-                                                 datetime.fromisoformat(at), point))
+                recorded = event.get("recorded_at")
+                self._add(incident_id, Candidate(event["version"], event["category"], at, point),
+                          _time(recorded) if recorded else at)
                 continue
             if known is None:
                 continue  # its report is older than the kept window
@@ -84,11 +84,15 @@ class DuplicateCandidates:
                 known.is_open = False
 
     def remember(self, incident_id: str, version: int, category: str, reported_at: datetime,
-                 point: tuple[float, float] | None, address: str | None, grid: str | None) -> None:
+                 point: tuple[float, float] | None, address: str | None, grid: str | None,
+                 recorded_at: datetime | None = None) -> None:
         """An incident just recorded and still open (its events up to `version` are known)."""
         candidate = Candidate(version, category, reported_at, point, address, grid)
         with self._lock:
-            self._add(incident_id, candidate)
+            known = self.incidents.get(incident_id)
+            if known is not None and known.version >= version:
+                return  # the stream was quicker: what it brought is as new or newer
+            self._add(incident_id, candidate, recorded_at or reported_at)
             self._index(incident_id, candidate)
 
     def forget(self, incident_id: str) -> None:
@@ -100,31 +104,36 @@ class DuplicateCandidates:
     # -- asked by the route step --------------------------------------------------------
     def original_of(self, incident_id: str, category: str, reported_at: datetime,
                     point: tuple[float, float] | None, address: str | None,
-                    grid: str | None) -> str | None:
+                    grid: str | None, skip: Collection[str] = ()) -> str | None:
         """The earliest open incident this report repeats, or None."""
+        found = self.earliest_of(incident_id, category, reported_at, point, address, grid, skip)
+        return found[1] if found else None
+
+    def earliest_of(self, incident_id: str, category: str, reported_at: datetime,
+                    point: tuple[float, float] | None, address: str | None,
+                    grid: str | None, skip: Collection[str] = ()) -> tuple[datetime, str] | None:
+        """(reported at, id) of the earliest open incident this report repeats, leaving out
+        those in `skip`; or None."""
         window = self._rule(category)[0]
         if window is None:
             return None
+        earliest, best = reported_at - window, None
         with self._lock:
-            return self._earliest(incident_id, category, reported_at - window, reported_at,
-                                  point, address, grid)
-
-    def _earliest(self, incident_id, category, earliest, reported_at, point, address, grid):
-        best, best_key = None, None
-        for other_id in self._nearby(category, point, address, grid):
-            other = self.incidents.get(other_id)
-            if (other is None or not other.is_open or other_id == incident_id
-                    or other.category != category
-                    or not earliest <= other.reported_at <= reported_at
-                    or not self._same_place(other, category, point, address, grid)):
-                continue
-            key = (other.reported_at, other_id)
-            if best_key is None or key < best_key:
-                best, best_key = other_id, key
+            for other_id in self._nearby(category, point, address, grid):
+                other = self.incidents.get(other_id)
+                if (other is None or not other.is_open or other_id == incident_id
+                        or other.category != category
+                        or not earliest <= other.reported_at <= reported_at
+                        or other_id in skip
+                        or not self._same_place(other, category, point, address, grid)):
+                    continue
+                if best is None or (other.reported_at, other_id) < best:
+                    best = (other.reported_at, other_id)
         return best
 
     def state(self) -> dict[str, Candidate]:
-        """The incidents within the longest window of the newest report (comparable)."""
+        """The incidents reported within the longest window before the latest recording
+        (comparable, whenever the last sweep ran)."""
         with self._lock:
             if self._newest is None:
                 return {}
@@ -132,10 +141,12 @@ class DuplicateCandidates:
             return {i: c for i, c in self.incidents.items() if c.reported_at >= oldest}
 
     # -- inside -------------------------------------------------------------------------
-    def _add(self, incident_id: str, candidate: Candidate) -> None:
+    def _add(self, incident_id: str, candidate: Candidate, recorded_at: datetime) -> None:
         self.incidents[incident_id] = candidate
-        if self._newest is None or candidate.reported_at > self._newest:
-            self._newest = candidate.reported_at
+        # The store's clock, not the reports': a report dated ahead (a device's clock) must
+        # not sweep away the open incidents of today.
+        if self._newest is None or recorded_at > self._newest:
+            self._newest = recorded_at
         self._added += 1
         if self._added >= SWEEP_EVERY:
             self._sweep()
@@ -187,6 +198,10 @@ class DuplicateCandidates:
         for incident_id, candidate in kept.items():
             if candidate.is_open:
                 self._index(incident_id, candidate)
+
+
+def _time(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def _cell(point: tuple[float, float], radius_m: float) -> tuple:

@@ -10,6 +10,7 @@ behind. The new incident gets `MergedAsDuplicate` (pointing to the original), th
 """
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -20,29 +21,41 @@ from dispatch.service_layer.incident_service import IncidentService
 from projections.duplicate_candidates import DuplicateCandidates
 
 DETECTOR = "duplicate-detection"  # who merged it, in the event
+LOOKUPS = 5  # candidates checked against the store before the report counts as new
 
 
 class MergeAttempt:
-    def __init__(self, service: IncidentService, shared: DuplicateCandidates | None):
-        self.service, self.shared = service, shared
+    def __init__(self, service: IncidentService, shared: DuplicateCandidates | None,
+                 at: datetime):
+        self.service, self.shared, self.at = service, shared, at  # at: when it is recorded
         self.batch = DuplicateCandidates(shared.rules) if shared else None
         self.new: dict[UUID, Incident] = {}
         self.loaded: dict[UUID, Incident] = {}   # originals from the store, saved with the batch
         self.merged = 0
 
     def original_for(self, incident: Incident) -> Incident | None:
-        """The open incident this new one repeats (from the store or this batch), or None."""
+        """The open incident this new one repeats (from the store or this batch), or None.
+        The index may lag the store: each candidate is checked as stored, and the next one
+        asked for when it no longer fits."""
         if self.batch is None:
             return None
-        key = _key(incident)
-        found = [found for index in (self.shared, self.batch)
-                 if (found := index.original_of(str(incident.id), *key))]
-        for original_id in sorted(found, key=lambda i: self._reported_at(i)):
+        key, skip = _key(incident), set()
+        for _ in range(LOOKUPS):
+            found = [found for index in (self.shared, self.batch)
+                     if (found := index.earliest_of(str(incident.id), *key, skip=skip))]
+            if not found:
+                return None
+            original_id = min(found)[1]
             original = self._load(UUID(original_id))
-            if original is not None and original.status in OPEN:
+            if original is not None and original.status in OPEN and \
+                    original.category == incident.category:
+                if str(incident.id) in original.duplicates:
+                    return None  # this very report, merged before: the store refuses it
                 return original
-            self.shared.forget(original_id)  # closed meanwhile: its event is on its way
-            self.batch.forget(original_id)
+            skip.add(original_id)
+            if original is None or original.status not in OPEN:
+                self.shared.forget(original_id)  # closed meanwhile: its event is on its way
+                self.batch.forget(original_id)
         return None
 
     def merge(self, incident: Incident, original: Incident, at) -> None:
@@ -55,7 +68,8 @@ class MergeAttempt:
         """A new incident that others in this batch (and, once stored, later ones) may repeat."""
         self.new[incident.id] = incident
         if self.batch is not None and incident.status in OPEN:
-            self.batch.remember(str(incident.id), incident.version, *_key(incident))
+            self.batch.remember(str(incident.id), incident.version, *_key(incident),
+                                recorded_at=self.at)
 
     @property
     def aggregates(self) -> list[Incident]:
@@ -69,7 +83,8 @@ class MergeAttempt:
             if candidate.is_open:
                 self.shared.remember(incident_id, self.new[UUID(incident_id)].version,
                                      candidate.category, candidate.reported_at,
-                                     candidate.point, candidate.address, candidate.grid)
+                                     candidate.point, candidate.address, candidate.grid,
+                                     recorded_at=self.at)
 
     def _load(self, original_id: UUID) -> Incident | None:
         original = self.new.get(original_id) or self.loaded.get(original_id)
@@ -79,12 +94,6 @@ class MergeAttempt:
             except AggregateNotFoundError:  # indexed from the stream, not in this store
                 return None
         return original
-
-    def _reported_at(self, incident_id: str):
-        for index in (self.shared, self.batch):
-            if incident_id in index.incidents:
-                return index.incidents[incident_id].reported_at
-        raise AssertionError("an original comes from one of the indexes")
 
 
 def _key(incident: Incident) -> tuple:

@@ -112,8 +112,8 @@ class RouteReports:
         return RouteOutcome(recorded, repeated, merged)
 
     def _attempt(self, reports: Iterable[IncidentReported]) -> MergeAttempt:
-        attempt = MergeAttempt(self.service, self.duplicates)
         now = self.clock()
+        attempt = MergeAttempt(self.service, self.duplicates, at=now)
         for report in reports:
             incident, situation = self._located(report, now)
             original = attempt.original_for(incident)

@@ -111,3 +111,20 @@ def test_sweeps_keep_the_window_and_drop_only_what_is_older(monkeypatch):
                                   if at >= newest - RULES.longest_window}
     assert index.original_of("new", "a.x", newest, None, "A290", None) == "I290"
     assert index.original_of("new", "a.x", newest, None, "A100", None) is None  # long ago
+
+
+def test_a_report_dated_ahead_does_not_sweep_away_todays_open_incidents(monkeypatch):
+    monkeypatch.setattr(duplicate_candidates, "SWEEP_EVERY", 3)
+    index = DuplicateCandidates(RULES)
+    index.remember("today", 3, "a.x", T0, None, "A1", None, recorded_at=T0)
+    index.remember("ahead", 3, "a.x", T0 + timedelta(days=30), None, "A2", None, recorded_at=T0)
+    index.remember("other", 3, "a.x", T0, None, "A3", None, recorded_at=T0)   # a sweep runs
+    assert index.original_of("new", "a.x", T0 + timedelta(minutes=5), None, "A1", None) == "today"
+
+
+def test_the_route_step_does_not_undo_what_the_stream_brought_first():
+    index = DuplicateCandidates(RULES)
+    index.apply(events_of("I1", "a.x", T0, None, "A1", None)
+                + [{"incident_id": "I1", "version": 4, "type": "Closed"}])
+    index.remember("I1", 3, "a.x", T0, None, "A1", None)   # the route step, a little late
+    assert index.original_of("I2", "a.x", T0 + timedelta(minutes=5), None, "A1", None) is None

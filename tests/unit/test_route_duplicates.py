@@ -145,3 +145,35 @@ def test_without_an_index_nothing_is_merged():
     plain = RouteReports(memory_service(), dispatcher())
     Feed(plain).batch(rubbish("A"), rubbish("B"))
     assert incident(plain, "B").status is IncidentStatus.DISPATCHED
+
+
+def test_a_merged_report_sent_again_is_a_repeat_not_a_stuck_batch(route):
+    feed = Feed(route)
+    feed.batch(rubbish("A"), rubbish("B"))
+    outcome = feed.batch(rubbish("B"), rubbish("C"))   # B again, at a new offset
+    assert (outcome.duplicates, outcome.merged) == (1, 1)
+    assert incident(route, "A").duplicates == [str(incident(route, "B").id),
+                                               str(incident(route, "C").id)]
+
+
+def test_an_original_reclassified_in_the_store_before_the_index_heard_is_not_used(route):
+    feed = Feed(route)
+    feed.batch(rubbish("A"))
+    original = incident(route, "A")
+    original.reclassify("city-appearance.advertising.illegal", by="supervisor",
+                        at=original.reported_at)
+    route.service.save(original)   # the stream has not told the index yet
+    feed.batch(rubbish("B"))
+    assert incident(route, "B").status is IncidentStatus.DISPATCHED
+
+
+def test_when_the_earliest_candidate_is_closed_the_next_open_one_takes_the_repeat(route):
+    feed = Feed(route)
+    feed.batch(rubbish("A", at="2026-11-26T09:30:00+08:00"))
+    feed.batch(rubbish("B", at="2026-11-26T09:45:00+08:00", lat=31.2000, lon=121.4500))
+    first = incident(route, "A")
+    first.void(by="supervisor", reason="test", at=first.reported_at)
+    route.service.save(first)      # closed in the store, still open in the index
+    # C is at A's address and at B's point: A is earlier, but closed; B takes it.
+    feed.batch(rubbish("C", qr_code="QR-0001-001", lat=31.2001, lon=121.4500))
+    assert incident(route, "C").merged_into == str(incident(route, "B").id)
