@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from policies.calendar import BusinessCalendar
+from policies.calendar_timeline import CalendarRangeError
 from policies.config_file import parse_config
 from policies.sla_classes import Limit
 
@@ -44,7 +45,9 @@ class EscalationPolicy(BaseModel):
 
 def fire_times(step: Step, level_at: datetime, measure: str,
                calendar: BusinessCalendar) -> list[datetime]:
-    """When a step fires, given when its level was reached: first, then each repeat."""
+    """When a step fires, given when its level was reached: first, then each repeat. Repeats
+    beyond the business calendar's last year are left out (not known yet); a first instant
+    beyond it raises CalendarRangeError."""
     def later(start: datetime, limit: Limit | None) -> datetime:
         if limit is None:
             return start
@@ -56,5 +59,8 @@ def fire_times(step: Step, level_at: datetime, measure: str,
     first = later(level_at, step.after)
     times = [first]
     for _ in range(step.repeat_limit if step.repeat_every else 0):
-        times.append(later(times[-1], step.repeat_every))
+        try:
+            times.append(later(times[-1], step.repeat_every))
+        except CalendarRangeError:
+            break
     return times

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from dispatch.domain.errors import DomainError
 from dispatch.service_layer.incident_service import IncidentService
+from policies.calendar_timeline import CalendarRangeError
 from dispatch.service_layer.sla_schedule import AlertSchedule
 from policies.escalation import EscalationPolicy, Step, fire_times
 from projections.views import Views
@@ -43,11 +44,12 @@ class SlaWatcher:
                  departments: set[str]):
         self.service, self.views, self.policy = service, views, policy
         self.departments = departments
-        self.recorded: set[tuple[str, str]] = set()
+        self.recorded: dict[str, set[str]] = {}   # incident -> alert keys saved (while open)
         # Planned but not yet saved: `record` runs in another thread, and until it is done
         # these must neither be planned again nor hold back the incident's next instant.
         self.pending: set[tuple[str, str]] = set()
         self.retry: deque[str] = deque()   # incidents whose alerts failed to save
+        self.problems: set[str] = set()    # incidents with instants beyond the calendar
         self.schedule = AlertSchedule()
         views.take_changed_sla()   # all of them are scheduled here: the first tick need not
         for incident_id in views.open_incidents.rows:
@@ -80,20 +82,27 @@ class SlaWatcher:
         row, sla = self.views.open_incidents.rows.get(incident_id), self.views.sla
         clocks = sla.incidents.get(incident_id)
         if row is None or not row.is_open or clocks is None:
+            self.recorded.pop(incident_id, None)  # closed: its keys are never asked again
             return [], None
         alerts, after, thresholds = [], None, sla.classes.thresholds
-        recorded, pending = self.recorded, self.pending
+        recorded, pending = self.recorded.get(incident_id, ()), self.pending
         for clock in clocks.open():
             if clock.limit is None or clock.paused_since is not None:
                 continue
-            levels = {"at_risk": clock.passes(thresholds.at_risk, sla.calendar),
-                      "breached": clock.passes(thresholds.breached, sla.calendar)}
-            prefix = f"{clock.stage}@{clock.started_at.isoformat()}#"
+            prefix, levels = f"{clock.stage}@{clock.started_at.isoformat()}#", {}
             for index, step in enumerate(self.policy.step):
-                for repeat, fires_at in enumerate(fire_times(
-                        step, levels[step.level], clock.limit.measure, sla.calendar)):
+                try:
+                    if step.level not in levels:
+                        levels[step.level] = clock.passes(getattr(thresholds, step.level),
+                                                          sla.calendar)
+                    times = fire_times(step, levels[step.level], clock.limit.measure,
+                                       sla.calendar)
+                except CalendarRangeError as error:  # beyond the calendar file's years: in
+                    self._problem(incident_id, error)  # plain sight, and the other steps go on
+                    continue
+                for repeat, fires_at in enumerate(times):
                     done = (incident_id, f"{prefix}{index}.{repeat}")
-                    if done in recorded or done in pending:
+                    if done[1] in recorded or done in pending:
                         continue
                     if now is None or fires_at > now:  # the repeats after it are later still
                         after = fires_at if after is None else min(after, fires_at)
@@ -115,7 +124,8 @@ class SlaWatcher:
             self.pending.difference_update(planned)
             self.retry.extend(by_incident)
             raise
-        self.recorded.update(planned)
+        for incident_id, key in planned:
+            self.recorded.setdefault(incident_id, set()).add(key)
         self.pending.difference_update(planned)
         return recorded
 
@@ -134,6 +144,11 @@ class SlaWatcher:
         if recorded:
             self.service.save(*incidents)
         return recorded
+
+    def _problem(self, incident_id: str, error: Exception) -> None:
+        if incident_id not in self.problems:
+            self.problems.add(incident_id)
+            self.views.sla_problems.append((incident_id, 0, f"SLA watcher: {error}"))
 
     def _who(self, step: Step, incident_id: str, department: str | None) -> list[str]:
         facts = self.views.facts.facts.get(incident_id)

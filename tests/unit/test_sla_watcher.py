@@ -121,3 +121,28 @@ def test_alerts_whose_save_is_refused_are_recorded_on_a_later_tick(monkeypatch):
     assert flaky.watcher.tick(later + timedelta(seconds=1)) == len(steady.alerts()) > 0
     same = lambda world: [(a["key"], a["occurred_at"], a["notified"]) for a in world.alerts()]  # noqa: E731
     assert same(flaky) == same(steady)
+
+
+def test_instants_beyond_the_calendar_are_problems_in_sight_and_other_incidents_still_alert():
+    late = World.__new__(World)
+    late.service, late.views, late.position = memory_service(), Views(), 0
+    end_of_calendar = datetime(2027, 12, 31, 16, 0, tzinfo=CITY_TZ)
+    incident = Incident(source="hotline", report_id="LATE", category="city.x",
+                        reported_at=end_of_calendar, location={"grid_id": "G0001"},
+                        description="d", priority="normal", reporter=None, attachments=[],
+                        extra={})
+    incident.dispatch(RoutingDecision("r", "v", "standard", department="housing"),
+                      at=end_of_calendar)
+    late.service.save(incident)
+    ordinary = World()
+    for event in ordinary.service.notifications_after(0, 100):   # both in one set of views
+        late.service.recorder.insert_events([event])
+    late.sync()
+    # Built at a worker's start: it must not fail on the late incident.
+    late.watcher = SlaWatcher(late.service, late.views, EscalationPolicy.load(),
+                              set(demo_view().departments))
+    fired = late.run_until(MONDAY + timedelta(days=1), step=timedelta(minutes=10))
+    assert {a["incident_id"] for _, a in fired} == {str(ordinary.incident_id)}
+    assert any(problem[0] == str(incident.id) and problem[2].startswith("SLA watcher:")
+               and "outside the business calendar" in problem[2]
+               for problem in late.views.sla_problems)
