@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import time
 from datetime import datetime, timezone
@@ -20,10 +19,11 @@ import faust
 import orjson
 from prometheus_client import start_http_server
 
-from dispatch.service_layer.handle_commands import HandleCommands
+from dispatch.service_layer.handle_commands import CommandOutcome, HandleCommands
 from dispatch.service_layer.sla_watcher import SlaWatcher
 from dispatch.service_layer.inbound import InboundMessage
-from dispatch.service_layer.route_reports import RouteReports
+from dispatch.service_layer.route_reports import RouteOutcome, RouteReports
+from infra.batch_retry import resiliently
 from infra.dead_letters import dead_letter_record
 from infra.kafka_io import new_producer
 from infra.metrics import registry_for
@@ -35,6 +35,8 @@ from policies.duplicates import DuplicateRules
 from policies.escalation import EscalationPolicy
 
 log = logging.getLogger("grid_dispatch.worker")
+# What a step did with a message it could only dead-letter.
+NOTHING = {RouteReports: RouteOutcome([], 0, 0), HandleCommands: CommandOutcome(0, 0, 0)}
 
 
 def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteReports,
@@ -97,21 +99,20 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         so none is lost in a crash), then record: the shape of every inbound step."""
         messages = [InboundMessage(e.message.topic, e.message.partition, e.message.offset,
                                    e.message.key, e.message.value) for e in batch]
-        # A batch that fails (the store busy or refusing, the broker away) is tried again
-        # until it goes through: the agent must not drop it and move on, and every step
-        # is idempotent by its tracked positions and receipts.
-        for attempt in itertools.count(1):
-            try:
-                prepared = await asyncio.to_thread(step.prepare, messages)
-                await ready.wait()
-                if prepared.dead_letters:
-                    await publish_dead_letters(prepared.dead_letters)
-                return await asyncio.to_thread(step.record, prepared)
-            except Exception:
-                log.exception("%s: a batch of %d failed (attempt %d); trying it again",
-                              type(step).__name__, len(messages), attempt)
-                metrics.retried_batches.labels(type(step).__name__).inc()
-                await asyncio.sleep(min(0.1 * 2 ** attempt, 5.0))
+        lettered: set[tuple[str, int]] = set()  # a retried batch sends its dead letters once
+
+        async def once(part):
+            prepared = await asyncio.to_thread(step.prepare, part)
+            await ready.wait()
+            letters = [letter for letter in prepared.dead_letters
+                       if (letter.message.stream, letter.message.offset) not in lettered]
+            if letters:
+                await publish_dead_letters(letters)
+                lettered.update((m.message.stream, m.message.offset) for m in letters)
+            return await asyncio.to_thread(step.record, prepared)
+
+        return await resiliently(once, messages, NOTHING[type(step)], publish_dead_letters,
+                                 metrics.retried_batches.labels(type(step).__name__).inc)
 
     @app.agent(reported, name=f"{settings.app_id}.route")
     async def route(stream):
