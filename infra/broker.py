@@ -132,14 +132,15 @@ class LocalBroker:
     def _format_once(self, jars: Path, state: dict) -> None:
         if (self.state_dir / "data" / "meta.properties").exists():
             return
-        command = self._java(jars, "kafka.tools.StorageTool", "format", "-t", state["cluster_id"],
+        # `--cluster-id=ID` in one word: a base64 id may begin with "-", which the tool's
+        # argument parser would take for an option (one run in 64 failed so).
+        command = self._java(jars, "kafka.tools.StorageTool", "format",
+                             f"--cluster-id={state['cluster_id']}",
                              "-c", str(self.state_dir / "server.properties"), "--standalone")
-        for attempt in (1, 2):
-            result = subprocess.run(command, capture_output=True, text=True)
-            if result.returncode == 0:
-                return
-            # Seen once on a loaded machine and never again: start the format afresh once.
-            shutil.rmtree(self.state_dir / "data", ignore_errors=True)
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode == 0:
+            return
+        shutil.rmtree(self.state_dir / "data", ignore_errors=True)  # start afresh next time
         raise BrokerError(f"formatting Kafka storage failed (exit {result.returncode}):\n"
                           f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
