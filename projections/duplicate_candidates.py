@@ -14,15 +14,13 @@ import threading
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from math import asin, cos, floor, pi, radians, sin, sqrt
 from typing import Any
 
 from policies.duplicates import DuplicateRules
+from projections.geo_cells import cell_of, cells_near, metres_between
 
 CLOSING = frozenset({"Closed", "Voided", "MergedAsDuplicate"})
 SWEEP_EVERY = 4096  # additions between sweeps
-_EARTH_RADIUS_M = 6_371_000.0
-_M_PER_DEGREE = _EARTH_RADIUS_M * pi / 180  # on the sphere the distances are measured on
 
 
 @dataclass(slots=True)
@@ -180,7 +178,7 @@ class DuplicateCandidates:
         if point:
             radius = self.rules.radius_m
             keys += [(category, *cell) for cell in
-                     (_cells(point, radius) if near else [_cell(point, radius)])]
+                     (cells_near(point, radius) if near else [cell_of(point, radius)])]
         return keys
 
     def _same_place(self, other: Candidate, category, point, address, grid) -> bool:
@@ -189,7 +187,7 @@ class DuplicateCandidates:
         if grid and other.grid == grid and self._rule(category)[1]:
             return True
         return bool(point and other.point
-                    and _metres_between(point, other.point) <= self.rules.radius_m)
+                    and metres_between(point, other.point) <= self.rules.radius_m)
 
     def _sweep(self) -> None:
         self._added = 0
@@ -202,39 +200,6 @@ class DuplicateCandidates:
 
 def _time(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
-
-
-def _cell(point: tuple[float, float], radius_m: float) -> tuple:
-    """Cells at least `radius_m` wide: per 1° band of latitude, the band's narrowest."""
-    lat, lon = point
-    band = floor(lat)
-    return ("point", band, floor(lat * _M_PER_DEGREE / radius_m),
-            floor(lon / _lon_width(band, radius_m)))
-
-
-def _cells(point: tuple[float, float], radius_m: float) -> list[tuple]:
-    """The cells a point within the radius may lie in: the point's and its neighbours, in
-    its band and, near a band's edge, the next band's (whose cells are wider)."""
-    lat, lon = point
-    reach = radius_m / _M_PER_DEGREE
-    row = floor(lat * _M_PER_DEGREE / radius_m)
-    cells = []
-    for band in {floor(lat - reach), floor(lat), floor(lat + reach)}:
-        column = floor(lon / _lon_width(band, radius_m))
-        cells += [("point", band, r, c) for r in (row - 1, row, row + 1)
-                  for c in (column - 1, column, column + 1)]
-    return cells
-
-
-def _lon_width(band: int, radius_m: float) -> float:
-    """Degrees of longitude at least `radius_m` long anywhere in the band."""
-    return radius_m / (_M_PER_DEGREE * cos(radians(min(abs(band) + 1, 89))))
-
-
-def _metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(radians, (*a, *b))
-    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * asin(sqrt(h))
 
 
 _MOVES = frozenset({"Reported", "Located", "Reclassified", *CLOSING})
