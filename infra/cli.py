@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra import simulate_cli
+from infra import broker_commands, policy_commands, simulate_cli
 from infra.settings import Settings
 
 
@@ -23,12 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Event-sourced incident dispatch for city grid governance.")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    broker = commands.add_parser("broker", help="the local single-node Kafka broker")
-    actions = broker.add_subparsers(title="actions", metavar="ACTION", required=True)
-    for name, run, text in [("start", _broker_start, "start it (idempotent); print the bootstrap address"),
-                            ("stop", _broker_stop, "stop it"),
-                            ("status", _broker_status, "say whether it runs, and where")]:
-        actions.add_parser(name, help=text, description=text).set_defaults(run=run)
+    broker_commands.add_parser(commands)
 
     topics = commands.add_parser("topics", help="create the contract topics (idempotent)")
     topics.set_defaults(run=_topics)
@@ -59,29 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report.set_defaults(run=_report)
 
-    policy = commands.add_parser("policy", help="check, explain and backtest routing policies")
-    policy_actions = policy.add_subparsers(title="actions", metavar="ACTION", required=True)
-    check_policy = policy_actions.add_parser(
-        "check", help="errors, unknown references, rules that never fire, coverage gaps")
-    check_policy.add_argument("file", nargs="?", default=None,
-                              help="policy TOML (default: GRID_DISPATCH_POLICY or the demo policy)")
-    check_policy.add_argument("--at", default=None, help="check as of this time (default: now)")
-    check_policy.set_defaults(run=_policy_check)
-    explain = policy_actions.add_parser("explain", help="why an incident would go where it goes")
-    explain.add_argument("--category", required=True)
-    explain.add_argument("--location", required=True,
-                         help="G0001 | QR-0001-001 | 31.2,121.5 (lat,lon) | key=value,...")
-    explain.add_argument("--at", default=None, help="local time, e.g. 2027-01-02T23:30 (default: now)")
-    explain.add_argument("--source", default="hotline")
-    explain.add_argument("--priority", default="normal")
-    explain.set_defaults(run=_policy_explain)
-    backtest = policy_actions.add_parser(
-        "backtest", help="replay recorded reports through a candidate policy; nothing is stored")
-    backtest.add_argument("--policy", required=True, help="the candidate policy TOML")
-    source = backtest.add_mutually_exclusive_group(required=True)
-    source.add_argument("--events", help="JSON lines of IncidentReported")
-    source.add_argument("--from-store", action="store_true", help="the reports in the event store")
-    backtest.set_defaults(run=_policy_backtest)
+    policy_commands.add_parser(commands)
 
     feed = commands.add_parser(
         "feed", help="one department's tickets from incidents.events, as JSON lines")
@@ -105,36 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = commands.add_parser("rebuild", help="rebuild the views by replaying the event store")
     rebuild.set_defaults(run=_rebuild)
     return parser
-
-
-def _broker_start(args, settings: Settings) -> int:
-    from infra.bootstrap import resolve_bootstrap
-    print(resolve_bootstrap(settings, start=True))
-    return 0
-
-
-def _broker_stop(args, settings: Settings) -> int:
-    from infra.bootstrap import local_broker
-    if settings.bootstrap_servers:
-        print("KAFKA_BOOTSTRAP_SERVERS is set: that cluster is not ours to stop", file=sys.stderr)
-        return 1
-    print("stopped" if local_broker(settings).stop() else "not running")
-    return 0
-
-
-def _broker_status(args, settings: Settings) -> int:
-    from infra.bootstrap import local_broker
-    from infra.kafka_probe import metadata_answers
-    if settings.bootstrap_servers:
-        answers = metadata_answers(settings.bootstrap_servers)
-        print(f"external cluster {settings.bootstrap_servers}: {'answering' if answers else 'not answering'}")
-        return 0 if answers else 1
-    status = local_broker(settings).status()
-    if status.running:
-        print(f"running: {status.bootstrap} (pid {status.pid}, state {status.state_dir})")
-        return 0
-    print(f"not running (state {status.state_dir})")
-    return 3
 
 
 def _topics(args, settings: Settings) -> int:
@@ -176,26 +119,6 @@ def _rebuild(args, settings: Settings) -> int:
     views, count = rebuild_views(settings)
     print(f"replayed {count} events: {len(views.facts.facts)} incidents; open-incidents view "
           f"saved to {settings.views}")
-    return 0
-
-
-def _policy_check(args, settings: Settings) -> int:
-    from infra.policy_cli import policy_check
-    text, code = policy_check(settings, args.file, args.at)
-    print(text)
-    return code
-
-
-def _policy_explain(args, settings: Settings) -> int:
-    from infra.policy_cli import policy_explain
-    print(policy_explain(settings, args.category, args.location, args.at, args.source,
-                         args.priority))
-    return 0
-
-
-def _policy_backtest(args, settings: Settings) -> int:
-    from infra.policy_cli import policy_backtest
-    print(policy_backtest(settings, args.policy, args.events, args.from_store))
     return 0
 
 
