@@ -6,7 +6,8 @@
   does Faust commit the offsets.
 - the relay task tails the store onto `incidents.events`.
 - the SLA watcher, every second, records the at-risk / breached / escalation alerts due.
-- `project` consumes `incidents.events` into the open-incidents view.
+- `follow` consumes `incidents.events` into the live views (infra/projector.py: a plain
+  consumer in the named group `<app id>.project-views`).
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import time
 from datetime import datetime, timezone
 
 import faust
-import orjson
 from prometheus_client import start_http_server
 
 from dispatch.service_layer.handle_commands import CommandOutcome, HandleCommands
@@ -27,6 +27,7 @@ from infra.batch_retry import resiliently
 from infra.dead_letters import dead_letter_record
 from infra.kafka_io import new_producer
 from infra.metrics import registry_for
+from infra.projector import follow_events
 from infra.rebuild import views_from_store
 from infra.relay import Relay
 from infra.settings import Settings
@@ -55,7 +56,6 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     )
     topics = settings.topics
     reported = app.topic(topics.reported, key_serializer="raw", value_serializer="raw")
-    events = app.topic(topics.events, key_serializer="raw", value_serializer="raw")
     commands = app.topic(topics.commands, key_serializer="raw", value_serializer="raw")
     # Views start from the store (the truth), then follow the stream; events both saw
     # are dropped by (incident id, version).
@@ -149,11 +149,14 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         except Exception:  # an alert that cannot be recorded must not stop dispatching
             log.exception("SLA watcher tick failed; trying again in a second")
 
-    @app.agent(events, name=f"{settings.app_id}.project-views")
-    async def project(stream):
-        async for values in stream.take(settings.batch_size, within=0.1):
-            views.apply([orjson.loads(value) for value in values])
-            await asyncio.to_thread(view_store.save, views.open_incidents, views.take_changed_open())
+    async def project(events: list[dict]) -> None:
+        views.apply(events)
+        await asyncio.to_thread(view_store.save, views.open_incidents, views.take_changed_open())
+
+    @app.task
+    async def follow() -> None:
+        await follow_events(bootstrap, topics.events, f"{settings.app_id}.project-views",
+                            settings.batch_size, project)
 
     @app.on_before_shutdown.connect
     async def stop_producer(app, **kwargs) -> None:
