@@ -62,8 +62,7 @@ class DuplicateCandidates:
                 continue
             if kind == "Reported":
                 at = _time(event["reported_at"])
-                location = event.get("location") or {}
-                point = (location["lat"], location["lon"]) if "lat" in location else None
+                point = point_of(event.get("location") or {})
                 recorded = event.get("recorded_at")
                 self._add(incident_id, Candidate(event["version"], event["category"], at, point),
                           _time(recorded) if recorded else at)
@@ -196,6 +195,11 @@ class DuplicateCandidates:
         for incident_id, candidate in kept.items():
             if candidate.is_open:
                 self._index(incident_id, candidate)
+
+
+def point_of(location: dict[str, Any]) -> tuple[float, float] | None:
+    """The reported GPS point (lat, lon) of an ingress location, if it has one."""
+    return (location["lat"], location["lon"]) if "lat" in location else None
 
 
 def _time(value: datetime | str) -> datetime:

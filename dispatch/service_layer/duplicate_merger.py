@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import OPEN
 from dispatch.service_layer.incident_service import IncidentService
-from projections.duplicate_candidates import DuplicateCandidates
+from projections.duplicate_candidates import DuplicateCandidates, point_of
 
 DETECTOR = "duplicate-detection"  # who merged it, in the event
 LOOKUPS = 5  # candidates checked against the store before the report counts as new
@@ -67,7 +67,7 @@ class MergeAttempt:
     def dispatched(self, incident: Incident) -> None:
         """A new incident that others in this batch (and, once stored, later ones) may repeat."""
         self.new[incident.id] = incident
-        if self.batch is not None and incident.status in OPEN:
+        if self.batch is not None:
             self.batch.remember(str(incident.id), incident.version, *_key(incident),
                                 recorded_at=self.at)
 
@@ -97,7 +97,6 @@ class MergeAttempt:
 
 
 def _key(incident: Incident) -> tuple:
-    location, place = incident.location, incident.place or {}
-    point = (location["lat"], location["lon"]) if "lat" in location else None
-    return (incident.category, incident.reported_at, point, place.get("address"),
-            place.get("grid"))
+    place = incident.place or {}
+    return (incident.category, incident.reported_at, point_of(incident.location),
+            place.get("address"), place.get("grid"))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 
 from dispatch.commands import decode_command
 from dispatch.contracts import InvalidMessage
@@ -22,7 +22,8 @@ from dispatch.domain.errors import DomainError
 from dispatch.domain.incident import Incident
 from dispatch.service_layer.apply_command import apply_command
 from dispatch.service_layer.dispatcher import Dispatcher
-from dispatch.service_layer.inbound import DeadLetter, InboundMessage, fresh_by_stream
+from dispatch.service_layer.inbound import (DeadLetter, InboundMessage, fresh_by_stream,
+                                            record_partition)
 from dispatch.service_layer.incident_service import IncidentService
 
 
@@ -38,9 +39,6 @@ class PreparedCommands:
     partitions: list[CommandPartition]
     dead_letters: list[DeadLetter]
     redelivered: int
-
-
-ATTEMPTS = 5  # a batch refused this often is a real problem: raise
 
 
 @dataclass(frozen=True)
@@ -82,19 +80,11 @@ class HandleCommands:
         applied = rejected = duplicates = 0
         for partition in prepared.partitions:
             tracking = Tracking(partition.stream, partition.last_offset + 1)
-            for attempt in range(1, ATTEMPTS + 1):
-                try:
-                    counts = self._apply_partition(partition, tracking)
-                    break
-                except IntegrityError:
-                    # Another worker handled this position (after a rebalance), or another
-                    # writer (the route step, the SLA watcher) changed one of the incidents
-                    # since it was loaded: apply the batch again to what is stored now.
-                    if (self.service.tracked_position(partition.stream) or 0) >= tracking.notification_id:
-                        counts = (0, 0, 0)
-                        break
-                    if attempt == ATTEMPTS:
-                        raise
+            # Refused when another writer (the route step, the SLA watcher) changed one of
+            # the incidents since it was loaded: applied again to what is stored now.
+            counts = record_partition(self.service, tracking,
+                                      lambda _: self._apply_partition(partition, tracking))
+            counts = counts or (0, 0, 0)  # another worker handled this position
             applied, rejected, duplicates = (applied + counts[0], rejected + counts[1],
                                              duplicates + counts[2])
         return CommandOutcome(applied, rejected, duplicates)

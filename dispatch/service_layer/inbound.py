@@ -6,11 +6,16 @@ or below that position was handled before: a redelivery, skipped.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from dispatch.service_layer.incident_service import IncidentService
+
+T = TypeVar("T")
+ATTEMPTS = 5  # a partition refused this often is a real problem: raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +53,20 @@ def fresh_by_stream(service: IncidentService, messages: Sequence[InboundMessage]
         if fresh:
             fresh_streams.append((stream, fresh))
     return fresh_streams, redelivered
+
+
+def record_partition(service: IncidentService, tracking: Tracking,
+                     run: Callable[[int], T]) -> T | None:
+    """`run(attempt)` builds a partition's work from what is stored now and records it with
+    `tracking`. Refused (IntegrityError): None when another worker recorded this position
+    meanwhile (after a rebalance); else another writer changed an aggregate since it was
+    loaded, or a record exists already, and the work is built again (attempt 1, 2, ...)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return run(attempt)
+        except IntegrityError:
+            if (service.tracked_position(tracking.application_name) or 0) >= tracking.notification_id:
+                return None
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 
 from dispatch.contracts import IncidentReported, InvalidMessage, decode_report
 from dispatch.domain.incident import Incident, incident_id_for
 from dispatch.service_layer.dispatcher import Dispatcher, place_of
 from dispatch.service_layer.duplicate_merger import MergeAttempt
-from dispatch.service_layer.inbound import DeadLetter, InboundMessage, fresh_by_stream
+from dispatch.service_layer.inbound import (DeadLetter, InboundMessage, fresh_by_stream,
+                                            record_partition)
 from dispatch.service_layer.incident_service import IncidentService
 from policies.situation import Situation
 from projections.duplicate_candidates import DuplicateCandidates
@@ -44,9 +45,6 @@ class RouteOutcome:
     recorded: list[UUID]
     duplicates: int      # the same report again (same source and report id): nothing done
     merged: int = 0      # a new report of an open incident: recorded, merged into it
-
-
-ATTEMPTS = 3  # a batch refused twice for a changed original is a real problem: raise
 
 
 def utc_now() -> datetime:
@@ -81,34 +79,29 @@ class RouteReports:
         recorded: list[UUID] = []
         repeated = merged = 0
         for partition in prepared.partitions:
-            tracking = Tracking(partition.stream, partition.last_offset + 1)
             wanted = {}  # one incident per distinct report; repeats inside the batch counted
             for report in partition.reports:
                 wanted.setdefault(self._id(report), report)
             repeated += len(partition.reports) - len(wanted)
-            attempt = self._attempt(wanted.values())
-            for retry in range(ATTEMPTS):
-                try:
-                    # Optimistic: a report seen before is rare, and the store's unique
-                    # (incident, version) key refuses it anyway, so look only when refused.
-                    self.service.record(attempt.aggregates, tracking)
-                    break
-                except IntegrityError:
-                    if (self.service.tracked_position(partition.stream) or 0) >= tracking.notification_id:
-                        attempt = None  # another worker recorded this position meanwhile
-                        break
-                    if retry == ATTEMPTS - 1:
-                        raise
-                    # Reports stored before, or an original changed meanwhile: start again.
+
+            def run(retry: int) -> MergeAttempt:
+                nonlocal wanted, repeated
+                if retry:  # reports stored before are repeats; an original changed: redo
                     known = self.service.existing(wanted)
                     repeated += len(known)
                     wanted = {i: r for i, r in wanted.items() if i not in known}
-                    attempt = self._attempt(wanted.values())
-            if attempt is None:
-                continue
-            attempt.stored()
-            recorded.extend(attempt.new)
-            merged += attempt.merged
+                attempt = self._attempt(wanted.values())
+                # Optimistic: a report seen before is rare, and the store's unique
+                # (incident, version) key refuses it anyway, so look only when refused.
+                self.service.record(attempt.aggregates, tracking)
+                return attempt
+
+            tracking = Tracking(partition.stream, partition.last_offset + 1)
+            attempt = record_partition(self.service, tracking, run)
+            if attempt is not None:
+                attempt.stored()
+                recorded.extend(attempt.new)
+                merged += attempt.merged
         return RouteOutcome(recorded, repeated, merged)
 
     def _attempt(self, reports: Iterable[IncidentReported]) -> MergeAttempt:
