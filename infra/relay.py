@@ -18,6 +18,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.incident_service import IncidentService
+from infra.partitioned_batches import PartitionedPublisher
+from infra.store_reader import ReadRows, rows_for
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +27,15 @@ log = logging.getLogger(__name__)
 class Relay:
     def __init__(self, service: IncidentService, producer: AIOKafkaProducer, topic: str,
                  batch_size: int = 1000, save_every: float = 0.5,
-                 on_published: Callable[[int], None] = lambda count: None):
+                 on_published: Callable[[int], None] = lambda count: None,
+                 read_rows: ReadRows | None = None):
         self.service = service
         self.producer = producer
         self.topic = topic
+        self.publisher = PartitionedPublisher(producer, topic)
+        # Rows straight from the store's table where it allows (SQLite), rather than the
+        # recorder's notification objects: about half the relay's reading cost.
+        self.read_rows = read_rows or rows_for(service)
         self.batch_size = batch_size
         self.position_name = f"relay:{topic}"
         self.wakeup = asyncio.Event()
@@ -59,8 +66,7 @@ class Relay:
         records, last_id, seen = await asyncio.to_thread(self._read, self._position)
         if not seen:
             return 0
-        deliveries = [await self.producer.send(self.topic, value, key=key) for key, value in records]
-        await asyncio.gather(*deliveries)
+        await self.publisher.publish(records)
         self._position = last_id
         # The position is saved at most every `save_every` seconds: each save is a write
         # on the store the route step writes to, and a crash only means resending what
@@ -84,12 +90,10 @@ class Relay:
         self._saved_at = time.monotonic()
 
     def _read(self, position: int) -> tuple[list[tuple[bytes, bytes]], int, int]:
-        notifications = self.service.notifications_after(position, self.batch_size)
+        rows = self.read_rows(position, self.batch_size)
         records = []
-        for notification in notifications:
-            if not is_incident_event(notification.topic):
-                continue
-            event = published_from_stored(notification.originator_id, notification.originator_version,
-                                          notification.topic, notification.state)
-            records.append((event["incident_id"].encode(), orjson.dumps(event)))
-        return records, (notifications[-1].id if notifications else position), len(notifications)
+        for _, originator_id, version, topic, state in rows:
+            if is_incident_event(topic):
+                event = published_from_stored(originator_id, version, topic, state)
+                records.append((originator_id.encode(), orjson.dumps(event)))
+        return records, (rows[-1][0] if rows else position), len(rows)

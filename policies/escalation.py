@@ -7,6 +7,7 @@ outside working hours; urgent (calendar-time) stages alert day and night.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -44,10 +45,11 @@ class EscalationPolicy(BaseModel):
 
 
 def fire_times(step: Step, level_at: datetime, measure: str,
-               calendar: BusinessCalendar) -> list[datetime]:
-    """When a step fires, given when its level was reached: first, then each repeat. Repeats
-    beyond the business calendar's last year are left out (not known yet); a first instant
-    beyond it raises CalendarRangeError."""
+               calendar: BusinessCalendar) -> Iterator[datetime]:
+    """When a step fires, given when its level was reached: first, then each repeat, worked
+    out only as far as the caller reads (the SLA watcher stops at the first instant still
+    to come). A first instant beyond the business calendar's last year raises
+    CalendarRangeError; repeats beyond it are left out (not known yet)."""
     def later(start: datetime, limit: Limit | None) -> datetime:
         if limit is None:
             return start
@@ -56,11 +58,11 @@ def fire_times(step: Step, level_at: datetime, measure: str,
         span = calendar.span(limit.amount, limit.unit)
         return calendar.advance(start, span, measure)
 
-    first = later(level_at, step.after)
-    times = [first]
+    fires_at = later(level_at, step.after)
+    yield fires_at
     for _ in range(step.repeat_limit if step.repeat_every else 0):
         try:
-            times.append(later(times[-1], step.repeat_every))
+            fires_at = later(fires_at, step.repeat_every)
         except CalendarRangeError:
-            break
-    return times
+            return
+        yield fires_at

@@ -14,6 +14,7 @@ not what is open.
 from __future__ import annotations
 
 from collections import deque
+from itertools import chain
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -97,10 +98,11 @@ class SlaWatcher:
                                                           sla.calendar)
                     times = fire_times(step, levels[step.level], clock.limit.measure,
                                        sla.calendar)
+                    first = next(times)
                 except CalendarRangeError as error:  # beyond the calendar file's years: in
                     self._problem(incident_id, error)  # plain sight, and the other steps go on
                     continue
-                for repeat, fires_at in enumerate(times):
+                for repeat, fires_at in enumerate(chain((first,), times)):
                     done = (incident_id, f"{prefix}{index}.{repeat}")
                     if done[1] in recorded or done in pending:
                         continue
