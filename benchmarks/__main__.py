@@ -1,5 +1,5 @@
 """Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`;
-the latency benchmark also takes `--rate R --seconds S [--profile]`."""
+the latency benchmark also takes `--rate R --seconds S [--profile] [--processes N]`."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +27,8 @@ def main() -> None:
                         help="latency: how long to publish at that rate (default 10)")
     parser.add_argument("--profile", action="store_true",
                         help="latency: run the worker under cProfile and show where time goes")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="latency: worker processes sharing the store (default 1)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks that the benchmarks run, measures nothing")
     args = parser.parse_args()
@@ -41,7 +43,8 @@ def main() -> None:
         elif name == "rebuild":
             rebuild.run(size)
         elif name == "latency":
-            latency.run(size, 1.0 if args.smoke else args.seconds, profile=args.profile)
+            latency.run(size, 1.0 if args.smoke else args.seconds, profile=args.profile,
+                        processes=args.processes)
         else:
             end_to_end.run(size)
 

@@ -24,11 +24,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from benchmarks.worker_profile import show_profile
 from infra.broker import LocalBroker
 from infra.kafka_io import new_producer
+from infra.kafka_probe import group_members
 from infra.settings import PROJECT_ROOT, Settings, Topics
 from infra.simulated_city import SHANGHAI, simulated_reports
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
-from infra.worker_process import WorkerProcess
+from infra.worker_process import WorkerProcess, wait_until
 
 GOAL_RATE, GOAL_P99_MS = 2_000, 100.0
 ROUTE_RESULTS = {"Dispatched", "QueuedForManualDispatch", "MergedAsDuplicate"}
@@ -131,7 +132,7 @@ def routing_results(recorded: dict[str, float]):
     return result_of
 
 
-def run(rate: float, seconds: float, profile: bool = False) -> None:
+def run(rate: float, seconds: float, profile: bool = False, processes: int = 1) -> None:
     count, tag = int(rate * seconds), uuid.uuid4().hex[:8]
     reports = list(simulated_reports(count, run_id=f"lat-{tag}"))
     timeout = 120 + 15 * seconds  # a backlog drains at the engine's pace (slower profiled)
@@ -149,10 +150,12 @@ def run(rate: float, seconds: float, profile: bool = False) -> None:
             ensure_topics_sync(bootstrap, settings.topics)
             if profile:  # WorkerProcess.start passes the environment on to the worker
                 os.environ["GRID_DISPATCH_PROFILE"] = str(profile_path)
-            worker = WorkerProcess.start(settings, bootstrap)
+            worker = WorkerProcess.start(settings, bootstrap, processes=processes)
             if profile:
                 del os.environ["GRID_DISPATCH_PROFILE"]
             try:
+                wait_until(lambda: group_members(bootstrap, settings.app_id) == ("Stable", processes),
+                           120, interval=0.5, message=f"{processes} workers in the route group")
                 recorded: dict[str, float] = {}
                 engine = asyncio.run(measure(bootstrap, settings.topics.reported,
                                              settings.topics.events, reports, rate,
@@ -176,7 +179,8 @@ def run(rate: float, seconds: float, profile: bool = False) -> None:
     print("| path | rate | messages | p50 ms | p99 ms | max ms | achieved rate |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     print(raw.row("raw aiokafka produce + consume", rate))
-    print(engine.row("engine: report -> routing result on incidents.events", rate))
+    print(engine.row(f"engine ({processes} worker process{'es' if processes > 1 else ''}): "
+                     "report -> routing result on incidents.events", rate))
     print(f"\nengine: {in_view:,} of {count:,} visible in the open-incidents view {seen_all:.2f} s "
           f"after the first publish ({in_view / seen_all:,.0f}/s)")
     split = [(recorded[key] - at, engine.arrived[key] - recorded[key])

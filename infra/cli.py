@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run the stream worker (route, relay, project)")
     worker.add_argument("--loglevel", default="warning", help="Faust log level (default: warning)")
+    worker.add_argument("--processes", type=int, default=1,
+                        help="workers sharing the store, one per core (default 1; "
+                             "each adds its index to GRID_DISPATCH_METRICS_PORT)")
     worker.set_defaults(run=_worker)
 
     simulate_cli.add_parser(commands)
@@ -90,6 +93,9 @@ def _topics(args, settings: Settings) -> int:
 
 def _worker(args, settings: Settings) -> int:
     from infra.bootstrap import run_worker
+    if args.processes > 1:
+        from infra.worker_pool import run_pool
+        return run_pool(settings, args.processes, args.loglevel)
     if settings.profile_path:
         from infra.profiling import profiled
         profiled(settings.profile_path, lambda: run_worker(settings, loglevel=args.loglevel))

@@ -5,6 +5,7 @@ import asyncio
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 
 def metadata_answers(bootstrap: str, timeout: float = 2.0) -> bool:
@@ -27,3 +28,21 @@ def metadata_answers(bootstrap: str, timeout: float = 2.0) -> bool:
         return asyncio.run(probe())
     finally:
         logger.setLevel(level)
+
+
+def group_members(bootstrap: str, group: str) -> tuple[str, int]:
+    """A consumer group's state ("Stable", "PreparingRebalance", "Empty", ...) and how
+    many members it has: how a caller knows several workers have all joined. ("Unknown", 0)
+    while the cluster cannot say yet (no group coordinator on a fresh broker)."""
+    async def describe() -> tuple[str, int]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            response = (await admin.describe_consumer_groups([group]))[0]
+        except KafkaError:
+            return "Unknown", 0
+        finally:
+            await admin.close()
+        _, _, state, _, _, members = response.groups[0][:6]
+        return state, len(members)
+    return asyncio.run(describe())

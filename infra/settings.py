@@ -45,6 +45,7 @@ class Settings:
     batch_size: int = 1000
     metrics_port: int = 0      # 0: no /metrics endpoint
     profile_path: Path | None = None   # the worker runs under cProfile, pstats written here
+    worker_index: int = 0      # which of several workers sharing the store (worker --processes)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -68,7 +69,15 @@ class Settings:
             batch_size=int(env.get("GRID_DISPATCH_BATCH_SIZE", "1000")),
             metrics_port=int(env.get("GRID_DISPATCH_METRICS_PORT", "0")),
             profile_path=path("GRID_DISPATCH_PROFILE"),
+            worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
         )
+
+    @property
+    def projector_group(self) -> str:
+        """The consumer group feeding this worker's views: one per worker, since each
+        worker's views need every event (worker 0 keeps the name from before)."""
+        suffix = f".{self.worker_index}" if self.worker_index else ""
+        return f"{self.app_id}.project-views{suffix}"
 
     @property
     def broker_dir(self) -> Path:

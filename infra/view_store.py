@@ -71,5 +71,8 @@ class OpenIncidentsStore:
                 "INSERT INTO open_incidents (incident_id, version, holder, is_open) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT(incident_id) DO UPDATE SET "
                 "version = excluded.version, holder = excluded.holder, "
-                "is_open = excluded.is_open", rows)
+                "is_open = excluded.is_open "
+                # Workers sharing the file each save every row: one behind must not undo
+                # what one ahead saved.
+                "WHERE excluded.version > open_incidents.version", rows)
 

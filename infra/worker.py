@@ -7,7 +7,11 @@
 - the relay task tails the store onto `incidents.events`.
 - the SLA watcher, every second, records the at-risk / breached / escalation alerts due.
 - `follow` consumes `incidents.events` into the live views (infra/projector.py: a plain
-  consumer in the named group `<app id>.project-views`).
+  consumer in the named group `<app id>.project-views`, `.project-views.<n>` for worker n:
+  every worker's views need every event).
+Several workers may share one store (`worker --processes N`): Kafka splits the inbound
+partitions between them, and the one holding the store's lease (infra/lease.py) runs
+the relay and the SLA watcher; another takes over when it dies.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from dispatch.service_layer.route_reports import RouteOutcome, RouteReports
 from infra.batch_retry import resiliently
 from infra.dead_letters import dead_letter_record
 from infra.kafka_io import new_producer
+from infra.lease import StoreLease
 from infra.metrics import registry_for
 from infra.projector import follow_events
 from infra.rebuild import views_from_store
@@ -53,6 +58,9 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         broker_commit_interval=0.5,
         stream_buffer_maxsize=8192,
         producer_linger=0.005,
+        # A worker killed with -9 holds its partitions until its session times out:
+        # 15 s rather than Faust's 60 before another worker (or its restart) goes on.
+        broker_session_timeout=15.0,
     )
     topics = settings.topics
     reported = app.topic(topics.reported, key_serializer="raw", value_serializer="raw")
@@ -71,6 +79,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         start_http_server(settings.metrics_port, addr="127.0.0.1", registry=registry)
     # aiokafka binds a producer to the running loop, so it is made once the worker runs.
     ready = asyncio.Event()
+    leading = asyncio.Event()   # this worker holds the store's lease
+    lease = StoreLease(settings.store)
     parts: dict[str, object] = {}
 
     @app.task
@@ -81,6 +91,11 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
                       on_published=metrics.published.inc)
         parts.update(producer=producer, relay=relay)
         ready.set()
+        while not lease.try_acquire():   # another worker relays; take over if it stops
+            await asyncio.sleep(1.0)
+        log.info("worker %s holds the store's lease: relay and SLA watcher run here",
+                 settings.worker_index)
+        leading.set()
         await relay.run()
 
     async def publish_dead_letters(letters) -> None:
@@ -136,12 +151,18 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
             if outcome.applied or outcome.rejected:
                 parts["relay"].wakeup.set()
 
-    watcher = SlaWatcher(route_reports.service, views, EscalationPolicy.load(),
-                         set(route_reports.dispatcher.territory.departments))
+    escalation = EscalationPolicy.load()
 
     @app.timer(interval=1.0)
     async def watch_sla() -> None:
         await ready.wait()
+        if not leading.is_set():
+            views.take_changed_sla()   # the leader watches; a new one schedules from the views
+            return
+        if "watcher" not in parts:
+            parts["watcher"] = SlaWatcher(route_reports.service, views, escalation,
+                                          set(route_reports.dispatcher.territory.departments))
+        watcher = parts["watcher"]
         try:
             due = watcher.plan(datetime.now(timezone.utc))   # in the loop: it reads the views
             if due and await asyncio.to_thread(watcher.record, due):
@@ -155,7 +176,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
 
     @app.task
     async def follow() -> None:
-        await follow_events(bootstrap, topics.events, f"{settings.app_id}.project-views",
+        await follow_events(bootstrap, topics.events, settings.projector_group,
                             settings.batch_size, project)
 
     @app.on_before_shutdown.connect

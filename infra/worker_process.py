@@ -23,7 +23,8 @@ class WorkerProcess:
     log_path: Path
 
     @classmethod
-    def start(cls, settings: Settings, bootstrap: str, loglevel: str = "info") -> "WorkerProcess":
+    def start(cls, settings: Settings, bootstrap: str, loglevel: str = "info",
+              processes: int = 1) -> "WorkerProcess":
         settings.home.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=bootstrap,
                    GRID_DISPATCH_HOME=str(settings.home),
@@ -42,7 +43,8 @@ class WorkerProcess:
         log_path = settings.home / "worker.log"
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel],
+                [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel,
+                 "--processes", str(processes)],
                 env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
         return cls(process, settings, log_path)

@@ -1,0 +1,94 @@
+"""`worker --processes 2`: two workers share one store. Kafka splits the reports between
+them, one of them relays and watches SLAs, and when that one is killed with -9 the other
+takes over: still nothing lost, nothing doubled, every stored event on the shared log."""
+import os
+import signal
+import socket
+import urllib.request
+from dataclasses import replace
+
+import orjson
+
+from dispatch.domain.incident import incident_id_for
+from infra.kafka_probe import group_members
+from infra.lease import StoreLease
+from infra.simulated_city import simulated_reports
+from infra.store import sqlite_service
+from infra.topics import ensure_topics_sync
+from infra.worker_process import WorkerProcess
+from tests.support import consume_all, isolated_settings, publish, wait_until
+
+HALF = 400
+
+
+def two_free_ports() -> int:
+    while True:
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                    return port
+                except OSError:
+                    continue
+
+
+def reports_routed(port: int) -> float:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith("grid_dispatch_reports_routed_total"))
+
+
+def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
+        kafka_bootstrap, tmp_path):
+    port = two_free_ports()
+    settings = replace(isolated_settings(tmp_path, kafka_bootstrap), metrics_port=port)
+    ensure_topics_sync(kafka_bootstrap, settings.topics)
+    reports = list(simulated_reports(2 * HALF, run_id="pool"))
+    ids = [incident_id_for(r["source"], r["report_id"]) for r in reports]
+    service = sqlite_service(settings.store)
+    lease = StoreLease(settings.store)
+
+    def stored(incident_ids) -> bool:
+        return len(service.existing(incident_ids)) == len(incident_ids)
+
+    def send(chunk) -> None:
+        publish(kafka_bootstrap, settings.topics.reported,
+                [(r["report_id"].encode(), orjson.dumps(r)) for r in chunk])
+
+    pool = WorkerProcess.start(settings, kafka_bootstrap, processes=2)
+    try:
+        wait_until(lambda: group_members(kafka_bootstrap, settings.app_id) == ("Stable", 2),
+                   120, interval=0.5, message="two workers in the route group")
+        send(reports[:HALF])
+        wait_until(lambda: stored(ids[:HALF]), 90, message="first half recorded")
+        # Both routed some: Kafka gave each its share of the partitions.
+        wait_until(lambda: reports_routed(port) + reports_routed(port + 1) >= HALF, 30,
+                   message="both workers' metrics")
+        assert reports_routed(port) > 0 and reports_routed(port + 1) > 0
+
+        wait_until(lambda: lease.path.exists() and lease.path.read_text().strip(), 30,
+                   message="a lease holder")
+        leader = int(lease.path.read_text())
+        os.kill(leader, signal.SIGKILL)
+        send(reports[HALF:])
+        wait_until(lambda: stored(ids), 120, message="second half recorded")
+        wait_until(lambda: int(lease.path.read_text() or 0) not in (0, leader), 30,
+                   message="another worker holding the lease")
+
+        for incident in ids:
+            kinds = [e.topic.rsplit(".", 1)[-1] for e in service.recorder.select_events(incident)]
+            assert kinds.count("Reported") == 1 and kinds.count("Dispatched") + \
+                kinds.count("QueuedForManualDispatch") + kinds.count("MergedAsDuplicate") == 1
+        stored_events = {(str(n.originator_id), n.originator_version)
+                         for n in service.notifications_after(0, 1_000_000) if "incident:" in n.topic}
+
+        def everything(messages) -> bool:
+            return stored_events <= {(orjson.loads(m.value)["incident_id"],
+                                      orjson.loads(m.value)["version"]) for m in messages}
+        assert everything(consume_all(kafka_bootstrap, settings.topics.events, until=everything,
+                                      timeout=120))
+    finally:
+        pool.stop()
+        print(pool.log()[-3000:])
