@@ -67,7 +67,7 @@ def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, byt
     try:
         views = OpenIncidentsStore(settings.views)
         # Warm up: every worker has joined the route group, and one incident is through.
-        wait_until(lambda: group_members(bootstrap, settings.app_id) == ("Stable", processes),
+        wait_until(lambda: group_members(bootstrap, settings.route_group) == ("Stable", processes),
                    120, interval=0.5, message=f"{processes} workers in the route group")
         warmup = [(b"warmup", orjson.dumps(next(simulated_reports(1, run_id=f"warm-{tag}"))))]
         asyncio.run(produce(bootstrap, settings.topics.reported, warmup))

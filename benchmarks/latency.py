@@ -154,7 +154,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1) 
             if profile:
                 del os.environ["GRID_DISPATCH_PROFILE"]
             try:
-                wait_until(lambda: group_members(bootstrap, settings.app_id) == ("Stable", processes),
+                wait_until(lambda: group_members(bootstrap, settings.route_group) == ("Stable", processes),
                            120, interval=0.5, message=f"{processes} workers in the route group")
                 recorded: dict[str, float] = {}
                 engine = asyncio.run(measure(bootstrap, settings.topics.reported,

@@ -73,6 +73,16 @@ class Settings:
         )
 
     @property
+    def route_group(self) -> str:
+        """The consumer group of the route step (`incidents.reported`), shared by workers."""
+        return f"{self.app_id}.route"
+
+    @property
+    def commands_group(self) -> str:
+        """The consumer group of the command step (`incidents.commands`)."""
+        return f"{self.app_id}.commands"
+
+    @property
     def projector_group(self) -> str:
         """The consumer group feeding this worker's views: one per worker, since each
         worker's views need every event (worker 0 keeps the name from before)."""

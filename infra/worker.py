@@ -1,9 +1,11 @@
-"""The Faust worker: thin agents that hand batches to `dispatch/` and publish the results.
+"""The worker: thin tasks on a Faust app that hand batches to `dispatch/` and publish the results.
 
-- `route` consumes `incidents.reported` and `handle` consumes `incidents.commands`, in
-  batches: prepare (skip recorded positions, decode), publish dead letters and wait for
-  the broker's ack, then record events and tracking in one store transaction. Only then
-  does Faust commit the offsets.
+- `route` takes `incidents.reported` and `handle` takes `incidents.commands`, in batches
+  (infra/inbound_consumer.py: plain consumers in the groups `<app id>.route` and
+  `<app id>.commands`, each partition started at the position the store tracked):
+  prepare (skip recorded positions, decode), publish dead letters and wait for the
+  broker's ack, then record events and tracking in one store transaction. Only then are
+  the offsets committed.
 - the relay task tails the store onto `incidents.events`.
 - the SLA watcher, every second, records the at-risk / breached / escalation alerts due.
 - `follow` consumes `incidents.events` into the live views (infra/projector.py: a plain
@@ -30,6 +32,7 @@ from dispatch.service_layer.route_reports import RouteOutcome, RouteReports
 from infra.batch_retry import resiliently
 from infra.dead_letters import dead_letter_record
 from infra.kafka_io import new_producer
+from infra.inbound_consumer import consume_batches
 from infra.lease import StoreLease
 from infra.metrics import registry_for
 from infra.projector import follow_events
@@ -54,17 +57,13 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         web_enabled=False,
         topic_replication_factor=1,
         topic_partitions=6,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=0.5,
-        stream_buffer_maxsize=8192,
         producer_linger=0.005,
-        # A worker killed with -9 holds its partitions until its session times out:
-        # 15 s rather than Faust's 60 before another worker (or its restart) goes on.
-        broker_session_timeout=15.0,
+        # The app still joins its own group (`<app id>`, no topics) before its tasks run; a
+        # worker killed with -9 holds a place in it until its session times out, which
+        # would hold a restarted worker back for Faust's default of 60 s.
+        broker_session_timeout=10.0,
     )
     topics = settings.topics
-    reported = app.topic(topics.reported, key_serializer="raw", value_serializer="raw")
-    commands = app.topic(topics.commands, key_serializer="raw", value_serializer="raw")
     # Views start from the store (the truth), then follow the stream; events both saw
     # are dropped by (incident id, version).
     views = views_from_store(route_reports.service, show_progress=False,
@@ -109,11 +108,9 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         await asyncio.gather(*deliveries)
         metrics.dead_letters.inc(len(deliveries))
 
-    async def through(step, batch):
+    async def through(step, messages: list[InboundMessage]):
         """Prepare, publish the dead letters (acknowledged before anything is recorded,
         so none is lost in a crash), then record: the shape of every inbound step."""
-        messages = [InboundMessage(e.message.topic, e.message.partition, e.message.offset,
-                                   e.message.key, e.message.value) for e in batch]
         lettered: set[tuple[str, int]] = set()  # a retried batch sends its dead letters once
 
         async def once(part):
@@ -129,27 +126,35 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         return await resiliently(once, messages, NOTHING[type(step)], publish_dead_letters,
                                  metrics.retried_batches.labels(type(step).__name__).inc)
 
-    @app.agent(reported, name=f"{settings.app_id}.route")
-    async def route(stream):
-        async for batch in stream.take_events(settings.batch_size, within=0.05):
-            started = time.perf_counter()
-            outcome = await through(route_reports, batch)
-            metrics.reports.inc(len(outcome.recorded))
-            metrics.duplicates.inc(outcome.duplicates)
-            metrics.merged.inc(outcome.merged)
-            metrics.batch_seconds.observe(time.perf_counter() - started)
-            if outcome.recorded:
-                parts["relay"].wakeup.set()
+    async def route(messages: list[InboundMessage]) -> None:
+        started = time.perf_counter()
+        outcome = await through(route_reports, messages)
+        metrics.reports.inc(len(outcome.recorded))
+        metrics.duplicates.inc(outcome.duplicates)
+        metrics.merged.inc(outcome.merged)
+        metrics.batch_seconds.observe(time.perf_counter() - started)
+        if outcome.recorded:
+            parts["relay"].wakeup.set()
 
-    @app.agent(commands, name=f"{settings.app_id}.commands")
-    async def handle(stream):
-        async for batch in stream.take_events(settings.batch_size, within=0.05):
-            outcome = await through(handle_commands, batch)
-            metrics.commands.labels("applied").inc(outcome.applied)
-            metrics.commands.labels("rejected").inc(outcome.rejected)
-            metrics.commands.labels("duplicate").inc(outcome.duplicates)
-            if outcome.applied or outcome.rejected:
-                parts["relay"].wakeup.set()
+    async def handle(messages: list[InboundMessage]) -> None:
+        outcome = await through(handle_commands, messages)
+        metrics.commands.labels("applied").inc(outcome.applied)
+        metrics.commands.labels("rejected").inc(outcome.rejected)
+        metrics.commands.labels("duplicate").inc(outcome.duplicates)
+        if outcome.applied or outcome.rejected:
+            parts["relay"].wakeup.set()
+
+    tracked = route_reports.service.tracked_position
+
+    @app.task
+    async def consume_reports() -> None:
+        await consume_batches(bootstrap, topics.reported, settings.route_group,
+                              settings.batch_size, tracked, route)
+
+    @app.task
+    async def consume_commands() -> None:
+        await consume_batches(bootstrap, topics.commands, settings.commands_group,
+                              settings.batch_size, tracked, handle)
 
     escalation = EscalationPolicy.load()
 

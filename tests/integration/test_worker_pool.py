@@ -59,7 +59,7 @@ def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
 
     pool = WorkerProcess.start(settings, kafka_bootstrap, processes=2)
     try:
-        wait_until(lambda: group_members(kafka_bootstrap, settings.app_id) == ("Stable", 2),
+        wait_until(lambda: group_members(kafka_bootstrap, settings.route_group) == ("Stable", 2),
                    120, interval=0.5, message="two workers in the route group")
         send(reports[:HALF])
         wait_until(lambda: stored(ids[:HALF]), 90, message="first half recorded")

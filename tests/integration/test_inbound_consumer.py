@@ -1,0 +1,57 @@
+"""The inbound consumer starts each partition where the store says, not where the group's
+committed offsets say, and commits what it handed over."""
+import asyncio
+import uuid
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from infra.inbound_consumer import consume_batches
+from infra.kafka_io import new_producer
+
+
+async def _run(bootstrap: str, tracked_at: dict[str, int], expected: int):
+    topic, group = f"test-inbound-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 2, 1)])
+    await admin.close()
+    # Ten messages on each partition, keyed so that they land where we say.
+    producer_records = [(f"{p}-{n}".encode(), f"{p}:{n}".encode()) for p in (0, 1) for n in range(10)]
+    producer = new_producer(bootstrap)
+    await producer.start()
+    try:
+        for key, value in producer_records:
+            await producer.send_and_wait(topic, value, key=key, partition=int(key[:1]))
+    finally:
+        await producer.stop()
+    seen, done = [], asyncio.Event()
+
+    async def handle(messages):
+        seen.extend(messages)
+        if len(seen) >= expected:
+            done.set()
+
+    tracked = {f"{topic}:{p}": at for p, at in tracked_at.items()}
+    task = asyncio.create_task(consume_batches(bootstrap, topic, group, 100,
+                                               lambda stream: tracked.get(stream), handle))
+    await asyncio.wait_for(done.wait(), 60)
+    await asyncio.sleep(0.5)   # anything beyond what is expected would arrive now
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    check = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await check.start()
+    try:
+        committed = {p: await check.committed(TopicPartition(topic, p)) for p in (0, 1)}
+    finally:
+        await check.stop()
+    return seen, committed
+
+
+def test_a_tracked_partition_starts_after_the_last_recorded_message(kafka_bootstrap):
+    # Partition 0 has its first six messages recorded (position 6); partition 1 none.
+    seen, committed = asyncio.run(_run(kafka_bootstrap, {0: 6}, expected=4 + 10))
+    assert sorted((m.partition, m.offset) for m in seen) == \
+        [(0, n) for n in range(6, 10)] + [(1, n) for n in range(10)]
+    assert [m.value for m in seen if m.partition == 0] == [b"0:6", b"0:7", b"0:8", b"0:9"]
+    assert committed == {0: 10, 1: 10}
