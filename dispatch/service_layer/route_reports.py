@@ -90,7 +90,7 @@ class RouteReports:
                     known = self.service.existing(wanted)
                     repeated += len(known)
                     wanted = {i: r for i, r in wanted.items() if i not in known}
-                attempt = self._attempt(wanted.values())
+                attempt = self._attempt(wanted.items())
                 # Optimistic: a report seen before is rare, and the store's unique
                 # (incident, version) key refuses it anyway, so look only when refused.
                 self.service.record(attempt.aggregates, tracking)
@@ -104,11 +104,11 @@ class RouteReports:
                 merged += attempt.merged
         return RouteOutcome(recorded, repeated, merged)
 
-    def _attempt(self, reports: Iterable[IncidentReported]) -> MergeAttempt:
+    def _attempt(self, reports: Iterable[tuple[UUID, IncidentReported]]) -> MergeAttempt:
         now = self.clock()
         attempt = MergeAttempt(self.service, self.duplicates, at=now)
-        for report in reports:
-            incident, situation = self._located(report, now)
+        for incident_id, report in reports:
+            incident, situation = self._located(incident_id, report, now)
             original = attempt.original_for(incident)
             if original is not None:
                 attempt.merge(incident, original, at=now)
@@ -121,10 +121,11 @@ class RouteReports:
     def _id(report: IncidentReported) -> UUID:
         return incident_id_for(report.source.value, report.report_id)
 
-    def _located(self, report: IncidentReported, now: datetime) -> tuple[Incident, Situation]:
+    def _located(self, incident_id: UUID, report: IncidentReported,
+                 now: datetime) -> tuple[Incident, Situation]:
         location = report.location.model_dump(mode="json", exclude_none=True)
-        incident = Incident(
-            source=report.source.value, report_id=report.report_id, category=report.category,
+        incident = Incident.reported(
+            incident_id, source=report.source.value, report_id=report.report_id, category=report.category,
             reported_at=report.reported_at, location=location,
             description=report.description, priority=report.priority.value,
             reporter=report.reporter.model_dump(mode="json", exclude_none=True)

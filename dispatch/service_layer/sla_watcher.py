@@ -48,7 +48,7 @@ class SlaWatcher:
         self.recorded: dict[str, set[str]] = {}   # incident -> alert keys saved (while open)
         # Planned but not yet saved: `record` runs in another thread, and until it is done
         # these must neither be planned again nor hold back the incident's next instant.
-        self.pending: set[tuple[str, str]] = set()
+        self.pending: dict[str, set[str]] = {}
         self.retry: deque[str] = deque()   # incidents whose alerts failed to save
         self.problems: set[str] = set()    # incidents with instants beyond the calendar
         self.schedule = AlertSchedule()
@@ -72,7 +72,7 @@ class SlaWatcher:
             alerts, after = self._scan(incident_id, now)
             if alerts:
                 by_incident[incident_id] = alerts
-                self.pending.update((incident_id, alert.key) for alert in alerts)
+                self.pending.setdefault(incident_id, set()).update(a.key for a in alerts)
             self.schedule.set(incident_id, after)
         return by_incident
 
@@ -86,11 +86,14 @@ class SlaWatcher:
             self.recorded.pop(incident_id, None)  # closed: its keys are never asked again
             return [], None
         alerts, after, thresholds = [], None, sla.classes.thresholds
-        recorded, pending = self.recorded.get(incident_id, ()), self.pending
+        recorded, pending = self.recorded.get(incident_id, ()), self.pending.get(incident_id, ())
+        # Keys are only spelled out when something could match them, or an alert is due:
+        # most incidents looked at have nothing recorded yet and nothing due for hours.
+        taken = recorded or pending
         for clock in clocks.open():
             if clock.limit is None or clock.paused_since is not None:
                 continue
-            prefix, levels = f"{clock.stage}@{clock.started_at.isoformat()}#", {}
+            prefix, levels = f"{clock.stage}@{clock.started_at.isoformat()}#" if taken or now else "", {}
             for index, step in enumerate(self.policy.step):
                 try:
                     if step.level not in levels:
@@ -103,33 +106,39 @@ class SlaWatcher:
                     self._problem(incident_id, error)  # plain sight, and the other steps go on
                     continue
                 for repeat, fires_at in enumerate(chain((first,), times)):
-                    done = (incident_id, f"{prefix}{index}.{repeat}")
-                    if done[1] in recorded or done in pending:
+                    key = f"{prefix}{index}.{repeat}" if taken or (now and fires_at <= now) else None
+                    if taken and (key in recorded or key in pending):
                         continue
                     if now is None or fires_at > now:  # the repeats after it are later still
                         after = fires_at if after is None else min(after, fires_at)
                         break
-                    alerts.append(DueAlert(incident_id, done[1], clock.stage, step.level, index,
+                    alerts.append(DueAlert(incident_id, key, clock.stage, step.level, index,
                                            self._who(step, incident_id, clock.department),
                                            fires_at))
         return alerts, after
 
     def record(self, by_incident: dict[str, list[DueAlert]]) -> int:
-        planned = [(incident_id, alert.key) for incident_id, alerts in by_incident.items()
-                   for alert in alerts]
         try:
             recorded = self._record(by_incident)
         except BaseException:
             # Refused when another writer changed one of these incidents meanwhile (or the
             # store failed): nothing is marked done, and the next tick plans the same alerts
             # again. Keys freed first: a plan that takes the ids must find them free.
-            self.pending.difference_update(planned)
+            self._unpend(by_incident)
             self.retry.extend(by_incident)
             raise
-        for incident_id, key in planned:
-            self.recorded.setdefault(incident_id, set()).add(key)
-        self.pending.difference_update(planned)
+        for incident_id, alerts in by_incident.items():
+            self.recorded.setdefault(incident_id, set()).update(a.key for a in alerts)
+        self._unpend(by_incident)
         return recorded
+
+    def _unpend(self, by_incident: dict[str, list[DueAlert]]) -> None:
+        for incident_id, alerts in by_incident.items():
+            keys = self.pending.get(incident_id)
+            if keys is not None:
+                keys.difference_update(a.key for a in alerts)
+                if not keys:
+                    del self.pending[incident_id]
 
     def _record(self, by_incident: dict[str, list[DueAlert]]) -> int:
         incidents, recorded = [], 0

@@ -44,6 +44,20 @@ def test_incident_ids_are_deterministic_per_source_and_report():
     assert incident_id_for("hotline", "R-1") != incident_id_for("app", "R-1")
 
 
+def test_reported_with_a_known_id_records_the_same_event_as_the_constructor():
+    fields = dict(source="hotline", report_id="R-1", category="public-safety.dispute",
+                  reported_at=T0, location={"grid_id": "G1"}, description="d",
+                  priority="urgent", reporter={"name": "x"}, attachments=["a.jpg"],
+                  extra={"channel": "wechat"})
+    built, fast = Incident(**fields), Incident.reported(incident_id_for("hotline", "R-1"), **fields)
+    (built_event,), (fast_event,) = built.collect_events(), fast.collect_events()
+    assert type(fast_event) is type(built_event)
+    assert {k: v for k, v in fast_event.__dict__.items() if k != "timestamp"} == \
+        {k: v for k, v in built_event.__dict__.items() if k != "timestamp"}
+    assert fast.__dict__.keys() == built.__dict__.keys()
+    assert fast.status == built.status and fast.version == built.version == 1
+
+
 def test_dispatch_records_the_decision_with_rule_version_and_sla_class():
     incident = dispatched()
     assert incident.status is S.DISPATCHED
