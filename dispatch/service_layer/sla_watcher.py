@@ -90,9 +90,22 @@ class SlaWatcher:
         # Keys are only spelled out when something could match them, or an alert is due:
         # most incidents looked at have nothing recorded yet and nothing due for hours.
         taken = recorded or pending
+        earliest_share = min(getattr(thresholds, step.level) for step in self.policy.step)
         for clock in clocks.open():
             if clock.limit is None or clock.paused_since is not None:
                 continue
+            if not taken:
+                # Nothing of this incident recorded or pending: no step fires before the
+                # earliest level is reached, and until then that instant is all the schedule
+                # needs; the steps are worked out when it comes (or the clock changes).
+                try:
+                    earliest = clock.passes(earliest_share, sla.calendar)
+                except CalendarRangeError as error:
+                    self._problem(incident_id, error)
+                    continue
+                if now is None or earliest > now:
+                    after = earliest if after is None else min(after, earliest)
+                    continue
             prefix, levels = f"{clock.stage}@{clock.started_at.isoformat()}#" if taken or now else "", {}
             for index, step in enumerate(self.policy.step):
                 try:
