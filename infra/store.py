@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
+from infra.sqlite_store import PERSISTENCE_TOPIC
 
 FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
 
@@ -11,7 +12,7 @@ FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
 def sqlite_service(path: Path) -> IncidentService:
     path.parent.mkdir(parents=True, exist_ok=True)
     return IncidentService(env={
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": PERSISTENCE_TOPIC,
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "30",
         "TRANSCODER_TOPIC": FAST_TRANSCODER,

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
+from infra.sqlite_store import PERSISTENCE_TOPIC
 
 # (notification id, originator id as text, version, topic, state)
 Row = tuple[int, str, int, str, bytes]
 ReadRows = Callable[[int, int], list[Row]]
+SQLITE_MODULES = ("eventsourcing.sqlite", PERSISTENCE_TOPIC)
 _KEPT_IDS = 500_000  # about 60 MB of ids at most
 
 
@@ -48,7 +50,7 @@ def sqlite_rows(path: Path) -> ReadRows:
 def rows_for(service: IncidentService) -> ReadRows:
     """The fastest reader this service's store allows."""
     name = service.env.get("SQLITE_DBNAME")
-    if service.env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite" and name:
+    if service.env.get("PERSISTENCE_MODULE") in SQLITE_MODULES and name:
         return sqlite_rows(Path(name))
     return recorder_rows(service)
 

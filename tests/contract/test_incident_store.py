@@ -2,6 +2,8 @@
 
 Each backend is a subclass that says how to make a service; every test runs on each.
 """
+import sqlite3
+
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -81,3 +83,27 @@ class TestSQLiteStore(IncidentStoreContract):
     @pytest.fixture
     def service(self, tmp_path):
         return sqlite_service(tmp_path / "store.sqlite")
+
+
+def stock_sqlite_service(path) -> IncidentService:
+    return IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                                "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"})
+
+
+class TestStockSQLiteStore(IncidentStoreContract):
+    """eventsourcing's own SQLite recorder, which the store's batch-inserting one replaces."""
+    @pytest.fixture
+    def service(self, tmp_path):
+        return stock_sqlite_service(tmp_path / "stock.sqlite")
+
+
+def test_the_batch_recorder_writes_the_rows_the_stock_recorder_writes(tmp_path):
+    events = [event for incident in whole_story() for event in incident.collect_events()]
+    stores = [sqlite_service(tmp_path / "batch.sqlite"), stock_sqlite_service(tmp_path / "stock.sqlite")]
+    for store in stores:
+        store.events.put(events, tracking=Tracking("incidents.reported:0", 3))
+    rows = [sqlite3.connect(tmp_path / name).execute(
+        "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+        "ORDER BY rowid").fetchall() for name in ("batch.sqlite", "stock.sqlite")]
+    assert rows[0] == rows[1] and len(rows[0]) == len(events)
+    assert [store.tracked_position("incidents.reported:0") for store in stores] == [3, 3]
