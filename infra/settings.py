@@ -45,6 +45,7 @@ class Settings:
     batch_size: int = 1000
     metrics_port: int = 0      # 0: no /metrics endpoint
     profile_path: Path | None = None   # the worker runs under cProfile, pstats written here
+    store_sync: str = "normal"   # the store's commit durability: normal | full (sqlite_store.py)
     worker_index: int = 0      # which of several workers sharing the store (worker --processes)
 
     @classmethod
@@ -70,6 +71,7 @@ class Settings:
             metrics_port=int(env.get("GRID_DISPATCH_METRICS_PORT", "0")),
             profile_path=path("GRID_DISPATCH_PROFILE"),
             worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
+            store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
         )
 
     @property

@@ -9,13 +9,15 @@ from infra.sqlite_store import PERSISTENCE_TOPIC
 FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
 
 
-def sqlite_service(path: Path) -> IncidentService:
+def sqlite_service(path: Path, synchronous: str = "normal") -> IncidentService:
+    """The event store in a SQLite file; `synchronous`: see infra/sqlite_store.py."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return IncidentService(env={
         "PERSISTENCE_MODULE": PERSISTENCE_TOPIC,
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "30",
         "TRANSCODER_TOPIC": FAST_TRANSCODER,
+        "SQLITE_SYNCHRONOUS": synchronous,
     })
 
 

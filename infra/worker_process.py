@@ -29,6 +29,7 @@ class WorkerProcess:
         env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=bootstrap,
                    GRID_DISPATCH_HOME=str(settings.home),
                    GRID_DISPATCH_STORE=str(settings.store),
+                   GRID_DISPATCH_STORE_SYNC=settings.store_sync,
                    GRID_DISPATCH_VIEWS=str(settings.views),
                    GRID_DISPATCH_TOPIC_PREFIX=settings.topics.prefix,
                    GRID_DISPATCH_APP_ID=settings.app_id)

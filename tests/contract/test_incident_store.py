@@ -107,3 +107,18 @@ def test_the_batch_recorder_writes_the_rows_the_stock_recorder_writes(tmp_path):
         "ORDER BY rowid").fetchall() for name in ("batch.sqlite", "stock.sqlite")]
     assert rows[0] == rows[1] and len(rows[0]) == len(events)
     assert [store.tracked_position("incidents.reported:0") for store in stores] == [3, 3]
+
+
+def test_the_commit_durability_is_set_on_every_connection(tmp_path):
+    for mode, code in (("normal", 1), ("full", 2)):
+        service = sqlite_service(tmp_path / f"{mode}.sqlite", mode)
+        service.record([new_incident("A")], Tracking("incidents.reported:0", 1))
+        for commit in (False, True):   # the pool keeps readers and writers apart
+            with service.recorder.datastore.transaction(commit=commit) as cursor:
+                cursor.execute("PRAGMA synchronous")
+                assert cursor.fetchone()[0] == code
+
+
+def test_an_unknown_durability_is_refused_by_name(tmp_path):
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS='SOMETIMES'"):
+        sqlite_service(tmp_path / "store.sqlite", "sometimes")
