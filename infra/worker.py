@@ -4,10 +4,11 @@
   (infra/inbound_consumer.py: plain consumers in the groups `<app id>.route` and
   `<app id>.commands`, each partition started at the position the store tracked):
   prepare (skip recorded positions, decode), publish dead letters and wait for the
-  broker's ack, then record events and tracking in one store transaction. Only then are
-  the offsets committed.
+  broker's ack, then record events and tracking in one store transaction
+  (infra/inbound_steps.py). Only then are the offsets committed.
 - the relay task tails the store onto `incidents.events`.
-- the SLA watcher, every second, records the at-risk / breached / escalation alerts due.
+- the SLA watcher, every second, records the at-risk / breached / escalation alerts due
+  (infra/sla_ticks.py).
 - `follow` consumes `incidents.events` into the live views (infra/projector.py: a plain
   consumer in the named group `<app id>.project-views`, `.project-views.<n>` for worker n:
   every worker's views need every event).
@@ -25,27 +26,24 @@ from datetime import datetime, timezone
 import faust
 from prometheus_client import start_http_server
 
-from dispatch.service_layer.handle_commands import CommandOutcome, HandleCommands
-from dispatch.service_layer.sla_watcher import SlaWatcher
+from dispatch.service_layer.handle_commands import HandleCommands
 from dispatch.service_layer.inbound import InboundMessage
-from dispatch.service_layer.route_reports import RouteOutcome, RouteReports
-from infra.batch_retry import resiliently
-from infra.dead_letters import dead_letter_record
-from infra.kafka_io import new_producer
+from dispatch.service_layer.route_reports import RouteReports
 from infra.inbound_consumer import consume_batches
+from infra.inbound_steps import InboundSteps
+from infra.kafka_io import new_producer
 from infra.lease import StoreLease
 from infra.metrics import registry_for
 from infra.projector import follow_events
 from infra.rebuild import views_from_store
 from infra.relay import Relay
 from infra.settings import Settings
+from infra.sla_ticks import SlaTicks
 from infra.view_store import OpenIncidentsStore
 from policies.duplicates import DuplicateRules
 from policies.escalation import EscalationPolicy
 
 log = logging.getLogger("grid_dispatch.worker")
-# What a step did with a message it could only dead-letter.
-NOTHING = {RouteReports: RouteOutcome([], 0, 0), HandleCommands: CommandOutcome(0, 0, 0)}
 
 
 def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteReports,
@@ -97,38 +95,11 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         leading.set()
         await relay.run()
 
-    async def publish_dead_letters(letters) -> None:
-        deliveries = []
-        for letter in letters:
-            key, value, headers = dead_letter_record(letter)
-            log.warning("dead letter %s:%s: %s", letter.message.stream, letter.message.offset,
-                        letter.reason)
-            deliveries.append(await parts["producer"].send(topics.deadletter, value, key=key,
-                                                           headers=headers))
-        await asyncio.gather(*deliveries)
-        metrics.dead_letters.inc(len(deliveries))
-
-    async def through(step, messages: list[InboundMessage]):
-        """Prepare, publish the dead letters (acknowledged before anything is recorded,
-        so none is lost in a crash), then record: the shape of every inbound step."""
-        lettered: set[tuple[str, int]] = set()  # a retried batch sends its dead letters once
-
-        async def once(part):
-            prepared = await asyncio.to_thread(step.prepare, part)
-            await ready.wait()
-            letters = [letter for letter in prepared.dead_letters
-                       if (letter.message.stream, letter.message.offset) not in lettered]
-            if letters:
-                await publish_dead_letters(letters)
-                lettered.update((m.message.stream, m.message.offset) for m in letters)
-            return await asyncio.to_thread(step.record, prepared)
-
-        return await resiliently(once, messages, NOTHING[type(step)], publish_dead_letters,
-                                 metrics.retried_batches.labels(type(step).__name__).inc)
+    steps = InboundSteps(lambda: parts["producer"], topics.deadletter, metrics, ready)
 
     async def route(messages: list[InboundMessage]) -> None:
         started = time.perf_counter()
-        outcome = await through(route_reports, messages)
+        outcome = await steps.through(route_reports, messages)
         metrics.reports.inc(len(outcome.recorded))
         metrics.duplicates.inc(outcome.duplicates)
         metrics.merged.inc(outcome.merged)
@@ -137,7 +108,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
             parts["relay"].wakeup.set()
 
     async def handle(messages: list[InboundMessage]) -> None:
-        outcome = await through(handle_commands, messages)
+        outcome = await steps.through(handle_commands, messages)
         metrics.commands.labels("applied").inc(outcome.applied)
         metrics.commands.labels("rejected").inc(outcome.rejected)
         metrics.commands.labels("duplicate").inc(outcome.duplicates)
@@ -156,21 +127,14 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         await consume_batches(bootstrap, topics.commands, settings.commands_group,
                               settings.batch_size, tracked, handle)
 
-    escalation = EscalationPolicy.load()
+    sla_ticks = SlaTicks(route_reports.service, views, EscalationPolicy.load(),
+                         set(route_reports.dispatcher.territory.departments))
 
     @app.timer(interval=1.0)
     async def watch_sla() -> None:
         await ready.wait()
-        if not leading.is_set():
-            views.take_changed_sla()   # the leader watches; a new one schedules from the views
-            return
-        if "watcher" not in parts:
-            parts["watcher"] = SlaWatcher(route_reports.service, views, escalation,
-                                          set(route_reports.dispatcher.territory.departments))
-        watcher = parts["watcher"]
         try:
-            due = watcher.plan(datetime.now(timezone.utc))   # in the loop: it reads the views
-            if due and await asyncio.to_thread(watcher.record, due):
+            if await sla_ticks.tick(leading.is_set(), datetime.now(timezone.utc)):
                 parts["relay"].wakeup.set()
         except Exception:  # an alert that cannot be recorded must not stop dispatching
             log.exception("SLA watcher tick failed; trying again in a second")

@@ -1,0 +1,60 @@
+"""Running an inbound batch through a step (route or commands) in the worker.
+
+Prepare, publish the dead letters and wait for the broker's ack (so none is lost in a
+crash), then record; a batch that fails is retried or split until the message that fails
+alone is dead-lettered (infra/batch_retry.py). Dead letters of a retried batch go out once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+
+from dispatch.service_layer.handle_commands import CommandOutcome, HandleCommands
+from dispatch.service_layer.inbound import InboundMessage
+from dispatch.service_layer.route_reports import RouteOutcome, RouteReports
+from infra.batch_retry import resiliently
+from infra.dead_letters import dead_letter_record
+from infra.metrics import WorkerMetrics
+
+log = logging.getLogger("grid_dispatch.worker")
+# What a step did with a message it could only dead-letter.
+NOTHING = {RouteReports: RouteOutcome([], 0, 0), HandleCommands: CommandOutcome(0, 0, 0)}
+
+
+class InboundSteps:
+    def __init__(self, producer: Callable[[], AIOKafkaProducer], deadletter_topic: str,
+                 metrics: WorkerMetrics, ready: asyncio.Event):
+        # The producer is made once the worker runs (aiokafka binds it to the loop).
+        self.producer, self.topic = producer, deadletter_topic
+        self.metrics, self.ready = metrics, ready
+
+    async def publish_dead_letters(self, letters) -> None:
+        deliveries = []
+        for letter in letters:
+            key, value, headers = dead_letter_record(letter)
+            log.warning("dead letter %s:%s: %s", letter.message.stream, letter.message.offset,
+                        letter.reason)
+            deliveries.append(await self.producer().send(self.topic, value, key=key,
+                                                          headers=headers))
+        await asyncio.gather(*deliveries)
+        self.metrics.dead_letters.inc(len(deliveries))
+
+    async def through(self, step: Any, messages: list[InboundMessage]) -> Any:
+        lettered: set[tuple[str, int]] = set()
+
+        async def once(part):
+            prepared = await asyncio.to_thread(step.prepare, part)
+            await self.ready.wait()
+            letters = [letter for letter in prepared.dead_letters
+                       if (letter.message.stream, letter.message.offset) not in lettered]
+            if letters:
+                await self.publish_dead_letters(letters)
+                lettered.update((m.message.stream, m.message.offset) for m in letters)
+            return await asyncio.to_thread(step.record, prepared)
+
+        return await resiliently(once, messages, NOTHING[type(step)], self.publish_dead_letters,
+                                 self.metrics.retried_batches.labels(type(step).__name__).inc)

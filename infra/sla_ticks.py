@@ -1,0 +1,34 @@
+"""The SLA watcher's tick in the worker, which runs only where the store's lease is held.
+
+A worker without the lease drops the views' record of changed clocks (the holder watches
+every incident); one that takes the lease over builds its watcher then, scheduling every
+open incident from its views, which are as complete as the holder's were.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from dispatch.service_layer.incident_service import IncidentService
+from dispatch.service_layer.sla_watcher import SlaWatcher
+from policies.escalation import EscalationPolicy
+from projections.views import Views
+
+
+class SlaTicks:
+    def __init__(self, service: IncidentService, views: Views, policy: EscalationPolicy,
+                 departments: set[str]):
+        self.service, self.views = service, views
+        self.policy, self.departments = policy, departments
+        self.watcher: SlaWatcher | None = None
+
+    async def tick(self, leading: bool, now: datetime) -> int:
+        """Plan in the event loop (it reads the views), record in a thread; how many
+        alerts were recorded."""
+        if not leading:
+            self.views.take_changed_sla()
+            return 0
+        if self.watcher is None:
+            self.watcher = SlaWatcher(self.service, self.views, self.policy, self.departments)
+        due = self.watcher.plan(now)
+        return await asyncio.to_thread(self.watcher.record, due) if due else 0
