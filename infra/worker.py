@@ -32,6 +32,7 @@ from dispatch.service_layer.route_reports import RouteReports
 from infra.inbound_consumer import consume_batches
 from infra.inbound_steps import InboundSteps
 from infra.kafka_io import new_producer
+from infra.keep_running import keep_running
 from infra.lease import StoreLease
 from infra.metrics import registry_for
 from infra.projector import follow_events
@@ -93,7 +94,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         log.info("worker %s holds the store's lease: relay and SLA watcher run here",
                  settings.worker_index)
         leading.set()
-        await relay.run()
+        await keep_running("relay", relay.run)
 
     steps = InboundSteps(lambda: parts["producer"], topics.deadletter, metrics, ready)
 
@@ -119,13 +120,14 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
 
     @app.task
     async def consume_reports() -> None:
-        await consume_batches(bootstrap, topics.reported, settings.route_group,
-                              settings.batch_size, tracked, route)
+        await keep_running("route consumer", lambda: consume_batches(
+            bootstrap, topics.reported, settings.route_group, settings.batch_size, tracked, route))
 
     @app.task
     async def consume_commands() -> None:
-        await consume_batches(bootstrap, topics.commands, settings.commands_group,
-                              settings.batch_size, tracked, handle)
+        await keep_running("command consumer", lambda: consume_batches(
+            bootstrap, topics.commands, settings.commands_group, settings.batch_size, tracked,
+            handle))
 
     sla_ticks = SlaTicks(route_reports.service, views, EscalationPolicy.load(),
                          set(route_reports.dispatcher.territory.departments))
@@ -145,8 +147,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
 
     @app.task
     async def follow() -> None:
-        await follow_events(bootstrap, topics.events, settings.projector_group,
-                            settings.batch_size, project)
+        await keep_running("projector", lambda: follow_events(
+            bootstrap, topics.events, settings.projector_group, settings.batch_size, project))
 
     @app.on_before_shutdown.connect
     async def stop_producer(app, **kwargs) -> None:
