@@ -93,9 +93,14 @@ def _topics(args, settings: Settings) -> int:
 
 def _worker(args, settings: Settings) -> int:
     from infra.bootstrap import run_worker
+    if args.processes < 1:
+        print(f"worker --processes {args.processes}: needs at least 1", file=sys.stderr)
+        return 2
     if args.processes > 1:
+        from infra.bootstrap import resolve_bootstrap
         from infra.worker_pool import run_pool
-        return run_pool(settings, args.processes, args.loglevel)
+        # One broker for all: the children must not each start their own.
+        return run_pool(settings, args.processes, args.loglevel, resolve_bootstrap(settings))
     if settings.profile_path:
         from infra.profiling import profiled
         profiled(settings.profile_path, lambda: run_worker(settings, loglevel=args.loglevel))

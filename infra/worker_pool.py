@@ -3,12 +3,13 @@
 A worker is one Python process and one GIL, so one worker keeps one core busy however
 many the machine has. The children are ordinary workers (`GRID_DISPATCH_WORKER_INDEX`
 0..N-1; `/metrics` on the given port + index): Kafka splits the inbound partitions
-between them and the store's lease picks the one that relays and watches SLAs. A child
-that dies is started again; stopping the pool stops them all.
+between them and the store's lease picks the one that relays and watches SLAs. The pool
+resolves the broker and every path once and hands them down, so the children share one
+broker and one store whatever their working directory. A child that dies is started
+again; stopping the pool stops them all.
 """
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import subprocess
@@ -17,21 +18,34 @@ import time
 
 from infra.settings import PROJECT_ROOT, Settings
 
-log = logging.getLogger("grid_dispatch.worker_pool")
 RESTART_PAUSE = 2.0   # seconds before a dead child is started again (no busy crash loop)
 
 
-def run_pool(settings: Settings, processes: int, loglevel: str) -> int:
+def child_environment(settings: Settings, bootstrap: str, index: int) -> dict[str, str]:
+    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+               GRID_DISPATCH_WORKER_INDEX=str(index),
+               GRID_DISPATCH_HOME=str(settings.home), GRID_DISPATCH_STORE=str(settings.store),
+               GRID_DISPATCH_VIEWS=str(settings.views), GRID_DISPATCH_CACHE=str(settings.cache_dir))
+    for name, path in (("GRID_DISPATCH_POLICY", settings.policy_path),
+                       ("GRID_DISPATCH_TERRITORY", settings.territory_path),
+                       ("GRID_DISPATCH_DUPLICATES", settings.duplicates_path)):
+        if path:
+            env[name] = str(path)
+    if settings.metrics_port:
+        env["GRID_DISPATCH_METRICS_PORT"] = str(settings.metrics_port + index)
+    if settings.profile_path:   # one pstats file per child
+        env["GRID_DISPATCH_PROFILE"] = f"{settings.profile_path}.{index}"
+    return env
+
+
+def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str) -> int:
     children: dict[int, subprocess.Popen] = {}
     stopping = False
 
     def start(index: int) -> None:
-        env = dict(os.environ, GRID_DISPATCH_WORKER_INDEX=str(index))
-        if settings.metrics_port:
-            env["GRID_DISPATCH_METRICS_PORT"] = str(settings.metrics_port + index)
         children[index] = subprocess.Popen(
             [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel],
-            env=env, cwd=PROJECT_ROOT)
+            env=child_environment(settings, bootstrap, index), cwd=PROJECT_ROOT)
 
     def stop(signum, frame) -> None:
         nonlocal stopping
@@ -46,14 +60,21 @@ def run_pool(settings: Settings, processes: int, loglevel: str) -> int:
         start(index)
     print(f"grid-dispatch worker pool: {processes} processes "
           f"({', '.join(str(c.pid) for c in children.values())})", flush=True)
+    restart_at: dict[int, float] = {}
     while not stopping:
         time.sleep(0.5)
         for index, child in list(children.items()):
-            if not stopping and child.poll() is not None:
-                print(f"worker {index} exited with {child.returncode}; starting it again",
-                      file=sys.stderr, flush=True)
-                time.sleep(RESTART_PAUSE)
+            if stopping or child.poll() is None:
+                continue
+            if index not in restart_at:
+                print(f"worker {index} exited with {child.returncode}; starting it again "
+                      f"in {RESTART_PAUSE:g} s", file=sys.stderr, flush=True)
+                restart_at[index] = time.monotonic() + RESTART_PAUSE
+            elif time.monotonic() >= restart_at[index]:
+                del restart_at[index]
                 start(index)
+                if stopping:   # told to stop while it was being started
+                    children[index].send_signal(signal.SIGTERM)
     for child in children.values():
         try:
             child.wait(30)

@@ -1,0 +1,103 @@
+"""The worker pool with fake children: it starts none after being told to stop, and its
+children get the broker and the paths the pool resolved, whatever their working directory."""
+import os
+import signal
+import subprocess
+import sys
+
+import infra.worker_pool as pool
+from infra.settings import PROJECT_ROOT, Settings
+
+
+class FakeChild:
+    started = []
+
+    def __init__(self, args, env, cwd):
+        self.env, self.cwd, self.pid = env, cwd, 1000 + len(FakeChild.started)
+        self.returncode, self.signals = None, []
+        FakeChild.started.append(self)
+
+    def poll(self):
+        return self.returncode
+
+    def send_signal(self, sig):
+        self.signals.append(sig)
+        self.returncode = 0
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired("worker", timeout)
+
+    def kill(self):
+        self.returncode = -9
+
+
+def run_scripted_pool(monkeypatch, tmp_path, script) -> list[FakeChild]:
+    """Run a pool of two fake children; `script[n](children)` runs at its n-th poll, and
+    the clock moves on a minute at every poll (restart pauses are over at once)."""
+    FakeChild.started = []
+    monkeypatch.setattr(pool.subprocess, "Popen", FakeChild)
+    clock = [0.0]
+    monkeypatch.setattr(pool.time, "monotonic", lambda: clock[0])
+    polls = []
+
+    def fake_sleep(seconds):
+        clock[0] += 60
+        polls.append(seconds)
+        script.get(len(polls), lambda children: None)(FakeChild.started)
+        if len(polls) > 50:
+            raise AssertionError("the pool never stopped")
+    monkeypatch.setattr(pool.time, "sleep", fake_sleep)
+    old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        pool.run_pool(Settings(home=tmp_path), 2, "warning", "127.0.0.1:9")
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    return FakeChild.started
+
+
+def stop_pool(children) -> None:
+    signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)
+
+
+def die(index):
+    def kill(children):
+        children[index].returncode = 1
+    return kill
+
+
+def test_a_child_that_dies_is_started_again_and_stopped_with_the_rest(monkeypatch, tmp_path):
+    started = run_scripted_pool(monkeypatch, tmp_path, {1: die(0), 4: stop_pool})
+    assert len(started) == 3   # worker 0 again, after its pause
+    assert started[2].env["GRID_DISPATCH_WORKER_INDEX"] == "0"
+    assert started[1].signals == started[2].signals == [signal.SIGTERM]
+
+
+def test_no_child_is_started_after_the_pool_was_told_to_stop(monkeypatch, tmp_path):
+    # Worker 0 dies; its restart is due by the next poll, but the pool is stopped first.
+    started = run_scripted_pool(monkeypatch, tmp_path, {1: die(0), 2: stop_pool})
+    assert len(started) == 2
+    assert started[1].signals == [signal.SIGTERM]
+
+
+def test_children_use_the_store_the_parent_resolved(monkeypatch, tmp_path):
+    FakeChild.started = []
+    monkeypatch.setattr(pool.subprocess, "Popen", FakeChild)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GRID_DISPATCH_HOME", "state")        # relative, as an operator may
+    parent = Settings.from_env()
+    monkeypatch.setattr(pool.time, "sleep",
+                        lambda s: signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None))
+    old = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        pool.run_pool(parent, 1, "warning", "127.0.0.1:9")
+    finally:
+        signal.signal(signal.SIGTERM, old[0]); signal.signal(signal.SIGINT, old[1])
+    child = FakeChild.started[0]
+    monkeypatch.undo()
+    out = subprocess.run([sys.executable, "-c",
+                          "from infra.settings import Settings; print(Settings.from_env().store)"],
+                         env=child.env, cwd=child.cwd, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(parent.store)
+    assert child.env["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9"   # one broker for all
