@@ -1,12 +1,11 @@
 """The worker pool with fake children: it starts none after being told to stop, and its
 children get the broker and the paths the pool resolved, whatever their working directory."""
-import os
 import signal
 import subprocess
 import sys
 
 import infra.worker_pool as pool
-from infra.settings import PROJECT_ROOT, Settings
+from infra.settings import Settings
 
 
 class FakeChild:
