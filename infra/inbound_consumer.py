@@ -5,7 +5,8 @@ partition is assigned, the consumer moves to the position its step tracked in th
 (the offset after the last message recorded, in the same transaction as its events). A
 message recorded before is therefore not handed over again, and none is skipped.
 Offsets are committed after each batch all the same, so that lag shows in the usual
-tools; a partition never recorded starts from its committed offset, else the earliest.
+tools; they are never read back: a partition the store has no position for starts from
+the beginning.
 
 It replaced Faust agents (`take_events`): the steps take whole batches and recognise
 redeliveries themselves, so Faust's per-message events, acks and buffers bought nothing,
@@ -25,17 +26,47 @@ log = logging.getLogger("grid_dispatch.worker")
 
 
 class SeekToTracked(ConsumerRebalanceListener):
-    def __init__(self, consumer: AIOKafkaConsumer, tracked: Callable[[str], int | None]):
-        self.consumer, self.tracked = consumer, tracked
+    """Places every assigned partition at the store's position before it is read."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, tracked: Callable[[str], int | None],
+                 revoke_wait: float):
+        self.consumer, self.tracked, self.revoke_wait = consumer, tracked, revoke_wait
+        self.in_flight: asyncio.Future | None = None   # the batch being handled
+        self.unplaced: set[TopicPartition] = set()     # assigned, position not read yet
 
     async def on_partitions_revoked(self, revoked) -> None:
-        pass  # a batch in flight still records: its tracking row keeps the next owner right
+        # The batch in flight records first: the next owner reads the store's positions
+        # only after this worker rejoins, so it starts after that batch instead of doing
+        # it again beside it (the store would refuse the double; its dead letters would
+        # go out twice). Bounded, so that a stuck batch cannot hold the group forever.
+        if self.in_flight is not None and not self.in_flight.done():
+            await asyncio.wait([self.in_flight], timeout=self.revoke_wait)
+        self.unplaced.difference_update(revoked)
 
     async def on_partitions_assigned(self, assigned) -> None:
-        for partition in assigned:
-            position = await asyncio.to_thread(self.tracked, f"{partition.topic}:{partition.partition}")
-            if position is not None:
+        self.unplaced.update(assigned)
+        self.consumer.pause(*assigned)
+        await self.place()
+
+    async def place(self) -> None:
+        """Move each unplaced partition to the store's position (the beginning when the
+        store has none) and let it be read. One whose position cannot be read now stays
+        paused and is tried again: never started from the group's committed offset,
+        which may be ahead of a store that lost its last commits."""
+        for partition in list(self.unplaced):
+            try:
+                position = await asyncio.to_thread(
+                    self.tracked, f"{partition.topic}:{partition.partition}")
+            except Exception:
+                log.exception("position of %s:%s not read from the store; it waits",
+                              partition.topic, partition.partition)
+                continue
+            if position is None:
+                await self.consumer.seek_to_beginning(partition)
+            else:
                 self.consumer.seek(partition, position)
+            self.unplaced.discard(partition)
+            self.consumer.resume(partition)
 
 
 async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: int,
@@ -50,17 +81,26 @@ async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: in
         auto_offset_reset="earliest", max_poll_records=batch_size,
         session_timeout_ms=int(session_timeout * 1000),
         heartbeat_interval_ms=int(session_timeout * 1000 / 5))
-    consumer.subscribe([topic], listener=SeekToTracked(consumer, tracked))
+    placing = SeekToTracked(consumer, tracked, revoke_wait=session_timeout)
+    consumer.subscribe([topic], listener=placing)
     await consumer.start()
     try:
         while True:
+            if placing.unplaced:
+                await placing.place()
+                if placing.unplaced:
+                    await asyncio.sleep(1.0)
             batches = await consumer.getmany(timeout_ms=50, max_records=batch_size)
             messages = [InboundMessage(record.topic, record.partition, record.offset,
                                        record.key, record.value)
                         for records in batches.values() for record in records]
             if not messages:
                 continue
-            await handle(messages)
+            placing.in_flight = asyncio.ensure_future(handle(messages))
+            try:
+                await placing.in_flight
+            finally:
+                placing.in_flight = None
             done = {TopicPartition(partition.topic, partition.partition): records[-1].offset + 1
                     for partition, records in batches.items() if records}
             try:

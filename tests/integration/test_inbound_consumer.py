@@ -10,7 +10,8 @@ from infra.inbound_consumer import consume_batches
 from infra.kafka_io import new_producer
 
 
-async def _run(bootstrap: str, tracked_at: dict[str, int], expected: int):
+async def _run(bootstrap: str, tracked_at: dict[int, int], expected: int,
+               committed_ahead: dict[int, int] | None = None, failing_reads: int = 0):
     topic, group = f"test-inbound-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -32,9 +33,25 @@ async def _run(bootstrap: str, tracked_at: dict[str, int], expected: int):
         if len(seen) >= expected:
             done.set()
 
+    if committed_ahead:   # the group's offsets say more was done than the store knows
+        ahead = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
+                                 enable_auto_commit=False)
+        await ahead.start()
+        try:
+            partitions = [TopicPartition(topic, p) for p in committed_ahead]
+            ahead.assign(partitions)
+            await ahead.commit({TopicPartition(topic, p): at for p, at in committed_ahead.items()})
+        finally:
+            await ahead.stop()
     tracked = {f"{topic}:{p}": at for p, at in tracked_at.items()}
-    task = asyncio.create_task(consume_batches(bootstrap, topic, group, 100,
-                                               lambda stream: tracked.get(stream), handle))
+    failures = [failing_reads]
+
+    def read_position(stream):
+        if failures[0]:   # the store is locked for a moment
+            failures[0] -= 1
+            raise TimeoutError("database is locked")
+        return tracked.get(stream)
+    task = asyncio.create_task(consume_batches(bootstrap, topic, group, 100, read_position, handle))
     await asyncio.wait_for(done.wait(), 60)
     await asyncio.sleep(0.5)   # anything beyond what is expected would arrive now
     task.cancel()
@@ -55,3 +72,19 @@ def test_a_tracked_partition_starts_after_the_last_recorded_message(kafka_bootst
         [(0, n) for n in range(6, 10)] + [(1, n) for n in range(10)]
     assert [m.value for m in seen if m.partition == 0] == [b"0:6", b"0:7", b"0:8", b"0:9"]
     assert committed == {0: 10, 1: 10}
+
+
+def test_the_committed_offsets_are_never_trusted_over_the_store(kafka_bootstrap):
+    # The group committed 10 on partition 1 and 8 on partition 0, but the store knows
+    # nothing of partition 1 and has partition 0 up to 3 (it lost its last commits).
+    seen, _ = asyncio.run(_run(kafka_bootstrap, {0: 3}, expected=7 + 10,
+                               committed_ahead={0: 8, 1: 10}))
+    assert sorted((m.partition, m.offset) for m in seen) == \
+        [(0, n) for n in range(3, 10)] + [(1, n) for n in range(10)]
+
+
+def test_a_position_that_cannot_be_read_holds_the_partition_until_it_can(kafka_bootstrap):
+    seen, _ = asyncio.run(_run(kafka_bootstrap, {0: 6}, expected=4 + 10,
+                               committed_ahead={0: 9}, failing_reads=2))
+    assert sorted((m.partition, m.offset) for m in seen) == \
+        [(0, n) for n in range(6, 10)] + [(1, n) for n in range(10)]
