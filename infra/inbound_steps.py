@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
-
-from aiokafka import AIOKafkaProducer
 
 from dispatch.service_layer.handle_commands import CommandOutcome, HandleCommands
 from dispatch.service_layer.inbound import InboundMessage
 from dispatch.service_layer.route_reports import RouteOutcome, RouteReports
 from infra.batch_retry import resiliently
 from infra.dead_letters import dead_letter_record
+from infra.kafka_io import RenewableProducer
 from infra.metrics import WorkerMetrics
 
 log = logging.getLogger("grid_dispatch.worker")
@@ -26,21 +24,25 @@ NOTHING = {RouteReports: RouteOutcome([], 0, 0), HandleCommands: CommandOutcome(
 
 
 class InboundSteps:
-    def __init__(self, producer: Callable[[], AIOKafkaProducer], deadletter_topic: str,
+    def __init__(self, producer: RenewableProducer, deadletter_topic: str,
                  metrics: WorkerMetrics, ready: asyncio.Event):
-        # The producer is made once the worker runs (aiokafka binds it to the loop).
         self.producer, self.topic = producer, deadletter_topic
         self.metrics, self.ready = metrics, ready
 
     async def publish_dead_letters(self, letters) -> None:
         deliveries = []
-        for letter in letters:
-            key, value, headers = dead_letter_record(letter)
-            log.warning("dead letter %s:%s: %s", letter.message.stream, letter.message.offset,
-                        letter.reason)
-            deliveries.append(await self.producer().send(self.topic, value, key=key,
-                                                          headers=headers))
-        await asyncio.gather(*deliveries)
+        try:
+            producer = await self.producer.get()
+            for letter in letters:
+                key, value, headers = dead_letter_record(letter)
+                log.warning("dead letter %s:%s: %s", letter.message.stream,
+                            letter.message.offset, letter.reason)
+                deliveries.append(await producer.send(self.topic, value, key=key,
+                                                      headers=headers))
+            await asyncio.gather(*deliveries)
+        except Exception:
+            await self.producer.renew()   # the batch is retried, on a new producer
+            raise
         self.metrics.dead_letters.inc(len(deliveries))
 
     async def through(self, step: Any, messages: list[InboundMessage]) -> Any:

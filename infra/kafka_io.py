@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiokafka import AIOKafkaProducer
+
+log = logging.getLogger("grid_dispatch.worker")
 
 
 def new_producer(bootstrap: str) -> AIOKafkaProducer:
@@ -20,3 +23,30 @@ async def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, 
         await asyncio.gather(*pending)
     finally:
         await producer.stop()
+
+
+class RenewableProducer:
+    """A producer started when first asked for, and made anew after a failure: once an
+    aiokafka producer's sender has died, every send raises the same error for ever."""
+
+    def __init__(self, bootstrap: str):
+        self.bootstrap = bootstrap
+        self._producer: AIOKafkaProducer | None = None
+
+    async def get(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = new_producer(self.bootstrap)
+            await producer.start()
+            self._producer = producer
+        return self._producer
+
+    async def renew(self) -> None:
+        """Drop the current producer (after a failure): the next `get` starts a new one."""
+        old, self._producer = self._producer, None
+        if old is not None:
+            try:
+                await old.stop()
+            except Exception:  # it failed already; what matters is the next one
+                log.warning("stopping a failed producer failed too", exc_info=True)
+
+    stop = renew

@@ -30,9 +30,8 @@ class Relay:
                  on_published: Callable[[int], None] = lambda count: None,
                  read_rows: ReadRows | None = None):
         self.service = service
-        self.producer = producer
         self.topic = topic
-        self.publisher = PartitionedPublisher(producer, topic)
+        self.use(producer)
         # Rows straight from the store's table where it allows (SQLite), rather than the
         # recorder's notification objects: about half the relay's reading cost.
         self.read_rows = read_rows or rows_for(service)
@@ -45,6 +44,11 @@ class Relay:
         self._saved_position: int | None = None
         self._saved_at = 0.0
         self.published = 0
+
+    def use(self, producer: AIOKafkaProducer) -> None:
+        """Publish with this producer from now on (a new one after a failure)."""
+        self.producer = producer
+        self.publisher = PartitionedPublisher(producer, self.topic)
 
     async def run(self, idle_wait: float = 0.2) -> None:
         while True:

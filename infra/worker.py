@@ -31,7 +31,7 @@ from dispatch.service_layer.inbound import InboundMessage
 from dispatch.service_layer.route_reports import RouteReports
 from infra.inbound_consumer import consume_batches
 from infra.inbound_steps import InboundSteps
-from infra.kafka_io import new_producer
+from infra.kafka_io import RenewableProducer
 from infra.keep_running import keep_running
 from infra.lease import StoreLease
 from infra.metrics import registry_for
@@ -75,28 +75,35 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     registry, metrics = registry_for(views)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr="127.0.0.1", registry=registry)
-    # aiokafka binds a producer to the running loop, so it is made once the worker runs.
+    # aiokafka binds a producer to the running loop: they are started once the worker
+    # runs, and made anew after a failure (one for dead letters, one for the relay).
     ready = asyncio.Event()
     leading = asyncio.Event()   # this worker holds the store's lease
     lease = StoreLease(settings.store)
-    parts: dict[str, object] = {}
+    letters_producer, relay_producer = RenewableProducer(bootstrap), RenewableProducer(bootstrap)
+    relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
+                  on_published=metrics.published.inc)
+
+    async def relay_on_a_working_producer() -> None:
+        relay.use(await relay_producer.get())
+        try:
+            await relay.run()
+        except Exception:
+            await relay_producer.renew()
+            raise
 
     @app.task
-    async def start_producer_and_relay() -> None:
-        producer = new_producer(bootstrap)
-        await producer.start()
-        relay = Relay(route_reports.service, producer, topics.events, settings.batch_size,
-                      on_published=metrics.published.inc)
-        parts.update(producer=producer, relay=relay)
+    async def start_producers_and_relay() -> None:
+        await letters_producer.get()
         ready.set()
         while not lease.try_acquire():   # another worker relays; take over if it stops
             await asyncio.sleep(1.0)
         log.info("worker %s holds the store's lease: relay and SLA watcher run here",
                  settings.worker_index)
         leading.set()
-        await keep_running("relay", relay.run)
+        await keep_running("relay", relay_on_a_working_producer)
 
-    steps = InboundSteps(lambda: parts["producer"], topics.deadletter, metrics, ready)
+    steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
 
     async def route(messages: list[InboundMessage]) -> None:
         started = time.perf_counter()
@@ -106,7 +113,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         metrics.merged.inc(outcome.merged)
         metrics.batch_seconds.observe(time.perf_counter() - started)
         if outcome.recorded:
-            parts["relay"].wakeup.set()
+            relay.wakeup.set()
 
     async def handle(messages: list[InboundMessage]) -> None:
         outcome = await steps.through(handle_commands, messages)
@@ -114,7 +121,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         metrics.commands.labels("rejected").inc(outcome.rejected)
         metrics.commands.labels("duplicate").inc(outcome.duplicates)
         if outcome.applied or outcome.rejected:
-            parts["relay"].wakeup.set()
+            relay.wakeup.set()
 
     tracked = route_reports.service.tracked_position
 
@@ -137,7 +144,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         await ready.wait()
         try:
             if await sla_ticks.tick(leading.is_set(), datetime.now(timezone.utc)):
-                parts["relay"].wakeup.set()
+                relay.wakeup.set()
         except Exception:  # an alert that cannot be recorded must not stop dispatching
             log.exception("SLA watcher tick failed; trying again in a second")
 
@@ -151,8 +158,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
             bootstrap, topics.events, settings.projector_group, settings.batch_size, project))
 
     @app.on_before_shutdown.connect
-    async def stop_producer(app, **kwargs) -> None:
-        if "producer" in parts:
-            await parts["producer"].stop()
+    async def stop_producers(app, **kwargs) -> None:
+        await letters_producer.stop()
+        await relay_producer.stop()
 
     return app
