@@ -10,6 +10,7 @@ again; stopping the pool stops them all.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -19,6 +20,18 @@ import time
 from infra.settings import PROJECT_ROOT, Settings
 
 RESTART_PAUSE = 2.0   # seconds before a dead child is started again (no busy crash loop)
+QUICK_EXIT = 30.0     # a child that dies sooner than this after its start failed to start
+GIVE_UP_AFTER = 5     # quick exits in a row (a bad setting, say): the pool stops, exit 1
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: Linux sends it SIGTERM when the pool dies, even by
+    kill -9, so no orphaned worker keeps the store's lease."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass   # not Linux: the children outlive a killed pool, as plain processes do
 
 
 def child_environment(settings: Settings, bootstrap: str, index: int) -> dict[str, str]:
@@ -40,12 +53,16 @@ def child_environment(settings: Settings, bootstrap: str, index: int) -> dict[st
 
 def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str) -> int:
     children: dict[int, subprocess.Popen] = {}
+    started_at: dict[int, float] = {}
+    quick_exits: dict[int, int] = {}
     stopping = False
 
     def start(index: int) -> None:
         children[index] = subprocess.Popen(
             [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel],
-            env=child_environment(settings, bootstrap, index), cwd=PROJECT_ROOT)
+            env=child_environment(settings, bootstrap, index), cwd=PROJECT_ROOT,
+            preexec_fn=_die_with_parent)
+        started_at[index] = time.monotonic()
 
     def stop(signum, frame) -> None:
         nonlocal stopping
@@ -61,12 +78,22 @@ def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str) 
     print(f"grid-dispatch worker pool: {processes} processes "
           f"({', '.join(str(c.pid) for c in children.values())})", flush=True)
     restart_at: dict[int, float] = {}
+    failed = False
     while not stopping:
         time.sleep(0.5)
         for index, child in list(children.items()):
             if stopping or child.poll() is None:
                 continue
             if index not in restart_at:
+                quick = time.monotonic() - started_at[index] < QUICK_EXIT
+                quick_exits[index] = quick_exits.get(index, 0) + 1 if quick else 0
+                if quick_exits[index] >= GIVE_UP_AFTER:
+                    print(f"worker {index} exited with {child.returncode} {GIVE_UP_AFTER} times "
+                          f"in a row within {QUICK_EXIT:g} s of starting; stopping the pool",
+                          file=sys.stderr, flush=True)
+                    stop(signal.SIGTERM, None)
+                    failed = True
+                    break
                 print(f"worker {index} exited with {child.returncode}; starting it again "
                       f"in {RESTART_PAUSE:g} s", file=sys.stderr, flush=True)
                 restart_at[index] = time.monotonic() + RESTART_PAUSE
@@ -80,4 +107,4 @@ def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str) 
             child.wait(30)
         except subprocess.TimeoutExpired:
             child.kill()
-    return 0
+    return 1 if failed else 0

@@ -52,6 +52,9 @@ class SlaWatcher:
         self.retry: deque[str] = deque()   # incidents whose alerts failed to save
         self.problems: set[str] = set()    # incidents with instants beyond the calendar
         self.schedule = AlertSchedule()
+        # No step fires before the earliest level any step waits for is reached.
+        thresholds = views.sla.classes.thresholds
+        self._earliest_share = min(getattr(thresholds, step.level) for step in policy.step)
         views.take_changed_sla()   # all of them are scheduled here: the first tick need not
         for incident_id in views.open_incidents.rows:
             self.schedule.set(incident_id, self._scan(incident_id, None)[1])
@@ -90,7 +93,7 @@ class SlaWatcher:
         # Keys are only spelled out when something could match them, or an alert is due:
         # most incidents looked at have nothing recorded yet and nothing due for hours.
         taken = recorded or pending
-        earliest_share = min(getattr(thresholds, step.level) for step in self.policy.step)
+        earliest_share = self._earliest_share
         for clock in clocks.open():
             if clock.limit is None or clock.paused_since is not None:
                 continue
@@ -106,7 +109,7 @@ class SlaWatcher:
                 if now is None or earliest > now:
                     after = earliest if after is None else min(after, earliest)
                     continue
-            prefix, levels = f"{clock.stage}@{clock.started_at.isoformat()}#" if taken or now else "", {}
+            prefix, levels = f"{clock.stage}@{clock.started_at.isoformat()}#", {}
             for index, step in enumerate(self.policy.step):
                 try:
                     if step.level not in levels:

@@ -34,6 +34,27 @@ def two_free_ports() -> int:
                     continue
 
 
+def children_of(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == parent:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def reports_routed(port: int) -> float:
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     return sum(float(line.split()[-1]) for line in text.splitlines()
@@ -89,6 +110,15 @@ def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
                                       orjson.loads(m.value)["version"]) for m in messages}
         assert everything(consume_all(kafka_bootstrap, settings.topics.events, until=everything,
                                       timeout=120))
+
+        # The pool itself killed with -9: its workers stop too, freeing the lease.
+        workers = children_of(pool.process.pid)
+        assert len(workers) == 2
+        os.kill(pool.process.pid, signal.SIGKILL)
+        pool.process.wait()
+        wait_until(lambda: not any(alive(pid) for pid in workers), 60,
+                   message="the workers of a killed pool stopping")
+        assert lease.try_acquire()
     finally:
         pool.stop()
         print(pool.log()[-3000:])

@@ -11,7 +11,7 @@ from infra.settings import Settings
 class FakeChild:
     started = []
 
-    def __init__(self, args, env, cwd):
+    def __init__(self, args, env, cwd, **options):
         self.env, self.cwd, self.pid = env, cwd, 1000 + len(FakeChild.started)
         self.returncode, self.signals = None, []
         FakeChild.started.append(self)
@@ -31,9 +31,11 @@ class FakeChild:
         self.returncode = -9
 
 
-def run_scripted_pool(monkeypatch, tmp_path, script) -> list[FakeChild]:
+def run_scripted_pool(monkeypatch, tmp_path, script, step: float = 60.0,
+                      result: list | None = None) -> list[FakeChild]:
     """Run a pool of two fake children; `script[n](children)` runs at its n-th poll, and
-    the clock moves on a minute at every poll (restart pauses are over at once)."""
+    the clock moves on `step` seconds at every poll (a minute: restart pauses are over at
+    once, and no child counts as failing to start)."""
     FakeChild.started = []
     monkeypatch.setattr(pool.subprocess, "Popen", FakeChild)
     clock = [0.0]
@@ -41,7 +43,7 @@ def run_scripted_pool(monkeypatch, tmp_path, script) -> list[FakeChild]:
     polls = []
 
     def fake_sleep(seconds):
-        clock[0] += 60
+        clock[0] += step
         polls.append(seconds)
         script.get(len(polls), lambda children: None)(FakeChild.started)
         if len(polls) > 50:
@@ -49,10 +51,12 @@ def run_scripted_pool(monkeypatch, tmp_path, script) -> list[FakeChild]:
     monkeypatch.setattr(pool.time, "sleep", fake_sleep)
     old = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        pool.run_pool(Settings(home=tmp_path), 2, "warning", "127.0.0.1:9")
+        code = pool.run_pool(Settings(home=tmp_path), 2, "warning", "127.0.0.1:9")
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+    if result is not None:
+        result.append(code)
     return FakeChild.started
 
 
@@ -71,6 +75,18 @@ def test_a_child_that_dies_is_started_again_and_stopped_with_the_rest(monkeypatc
     assert len(started) == 3   # worker 0 again, after its pause
     assert started[2].env["GRID_DISPATCH_WORKER_INDEX"] == "0"
     assert started[1].signals == started[2].signals == [signal.SIGTERM]
+
+
+def test_a_child_that_cannot_start_stops_the_pool_with_an_error(monkeypatch, tmp_path):
+    def worker_0_dies_at_once(children):
+        latest = [c for c in children if c.env["GRID_DISPATCH_WORKER_INDEX"] == "0"][-1]
+        latest.returncode = 2   # say, a policy file that does not load
+    script = {n: worker_0_dies_at_once for n in range(1, 40)}
+    result: list = []
+    started = run_scripted_pool(monkeypatch, tmp_path, script, step=3.0, result=result)
+    zeros = [c for c in started if c.env["GRID_DISPATCH_WORKER_INDEX"] == "0"]
+    assert len(zeros) == pool.GIVE_UP_AFTER and result == [1]
+    assert started[1].signals == [signal.SIGTERM]   # the healthy one is stopped too
 
 
 def test_no_child_is_started_after_the_pool_was_told_to_stop(monkeypatch, tmp_path):
