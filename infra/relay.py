@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 class Relay:
-    def __init__(self, service: IncidentService, producer: AIOKafkaProducer, topic: str,
+    def __init__(self, service: IncidentService, producer: AIOKafkaProducer | None, topic: str,
                  batch_size: int = 1000, save_every: float = 0.5,
                  on_published: Callable[[int], None] = lambda count: None,
                  read_rows: ReadRows | None = None):

@@ -74,6 +74,25 @@ class Settings:
             store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
         )
 
+    def environment(self, bootstrap: str) -> dict[str, str]:
+        """These settings as the environment a worker process reads them from (the inverse
+        of `from_env`, paths as resolved here): a child started with it works on the same
+        broker, store, topics and groups whatever its working directory."""
+        env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "GRID_DISPATCH_HOME": str(self.home),
+               "GRID_DISPATCH_STORE": str(self.store), "GRID_DISPATCH_VIEWS": str(self.views),
+               "GRID_DISPATCH_STORE_SYNC": self.store_sync, "GRID_DISPATCH_APP_ID": self.app_id,
+               "GRID_DISPATCH_TOPIC_PREFIX": self.topics.prefix,
+               "GRID_DISPATCH_BATCH_SIZE": str(self.batch_size),
+               "GRID_DISPATCH_WORKER_INDEX": str(self.worker_index)}
+        for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),
+                           ("GRID_DISPATCH_TERRITORY", self.territory_path),
+                           ("GRID_DISPATCH_DUPLICATES", self.duplicates_path)):
+            if path:
+                env[name] = str(path)
+        if self.metrics_port:
+            env["GRID_DISPATCH_METRICS_PORT"] = str(self.metrics_port)
+        return env
+
     @property
     def route_group(self) -> str:
         """The consumer group of the route step (`incidents.reported`), shared by workers."""

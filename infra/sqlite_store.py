@@ -48,6 +48,8 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
         if synchronous not in SYNCHRONOUS_MODES:
             raise ValueError(f"{self.SQLITE_SYNCHRONOUS}={synchronous!r}: expected one of "
                              f"{', '.join(SYNCHRONOUS_MODES)}")
+        # eventsourcing has no hook for connection settings: the pool's own factory is
+        # wrapped, so every connection it makes (readers and writers alike) gets it.
         pool = self.datastore.pool
         create_connection = pool._create_connection
 

@@ -78,7 +78,6 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     # aiokafka binds a producer to the running loop: they are started once the worker
     # runs, and made anew after a failure (one for dead letters, one for the relay).
     ready = asyncio.Event()
-    leading = asyncio.Event()   # this worker holds the store's lease
     lease = StoreLease(settings.store)
     letters_producer, relay_producer = RenewableProducer(bootstrap), RenewableProducer(bootstrap)
     relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
@@ -100,7 +99,6 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
             await asyncio.sleep(1.0)
         log.info("worker %s holds the store's lease: relay and SLA watcher run here",
                  settings.worker_index)
-        leading.set()
         await keep_running("relay", relay_on_a_working_producer)
 
     steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
@@ -143,7 +141,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     async def watch_sla() -> None:
         await ready.wait()
         try:
-            if await sla_ticks.tick(leading.is_set(), datetime.now(timezone.utc)):
+            if await sla_ticks.tick(lease.held, datetime.now(timezone.utc)):
                 relay.wakeup.set()
         except Exception:  # an alert that cannot be recorded must not stop dispatching
             log.exception("SLA watcher tick failed; trying again in a second")

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 from infra.settings import PROJECT_ROOT, Settings
 
@@ -35,17 +36,9 @@ def _die_with_parent() -> None:
 
 
 def child_environment(settings: Settings, bootstrap: str, index: int) -> dict[str, str]:
-    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-               GRID_DISPATCH_WORKER_INDEX=str(index),
-               GRID_DISPATCH_HOME=str(settings.home), GRID_DISPATCH_STORE=str(settings.store),
-               GRID_DISPATCH_VIEWS=str(settings.views), GRID_DISPATCH_CACHE=str(settings.cache_dir))
-    for name, path in (("GRID_DISPATCH_POLICY", settings.policy_path),
-                       ("GRID_DISPATCH_TERRITORY", settings.territory_path),
-                       ("GRID_DISPATCH_DUPLICATES", settings.duplicates_path)):
-        if path:
-            env[name] = str(path)
-    if settings.metrics_port:
-        env["GRID_DISPATCH_METRICS_PORT"] = str(settings.metrics_port + index)
+    child = replace(settings, worker_index=index,
+                    metrics_port=settings.metrics_port + index if settings.metrics_port else 0)
+    env = dict(os.environ, **child.environment(bootstrap))
     if settings.profile_path:   # one pstats file per child
         env["GRID_DISPATCH_PROFILE"] = f"{settings.profile_path}.{index}"
     return env

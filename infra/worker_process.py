@@ -26,21 +26,7 @@ class WorkerProcess:
     def start(cls, settings: Settings, bootstrap: str, loglevel: str = "info",
               processes: int = 1) -> "WorkerProcess":
         settings.home.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-                   GRID_DISPATCH_HOME=str(settings.home),
-                   GRID_DISPATCH_STORE=str(settings.store),
-                   GRID_DISPATCH_STORE_SYNC=settings.store_sync,
-                   GRID_DISPATCH_VIEWS=str(settings.views),
-                   GRID_DISPATCH_TOPIC_PREFIX=settings.topics.prefix,
-                   GRID_DISPATCH_APP_ID=settings.app_id)
-        if settings.policy_path:
-            env["GRID_DISPATCH_POLICY"] = str(settings.policy_path)
-        if settings.metrics_port:
-            env["GRID_DISPATCH_METRICS_PORT"] = str(settings.metrics_port)
-        if settings.territory_path:
-            env["GRID_DISPATCH_TERRITORY"] = str(settings.territory_path)
-        if settings.duplicates_path:
-            env["GRID_DISPATCH_DUPLICATES"] = str(settings.duplicates_path)
+        env = dict(os.environ, **settings.environment(bootstrap))
         log_path = settings.home / "worker.log"
         with open(log_path, "ab") as log:
             process = subprocess.Popen(

@@ -17,18 +17,24 @@ from tests.city import demo_view
 MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=CITY_TZ)   # a working Monday, 16:00
 
 
+def located_incident(report_id: str, at: datetime, priority: str = "normal") -> Incident:
+    """A report located in grid G0001 of street ST01, district D01."""
+    incident = Incident(source="hotline", report_id=report_id, category="city.x", reported_at=at,
+                        location={"grid_id": "G0001"}, description="d", priority=priority,
+                        reporter=None, attachments=[], extra={})
+    incident.locate({"how": "grid_id", "grid": "G0001", "community": "C001", "street": "ST01",
+                     "district": "D01", "grid_kind": "comprehensive", "managing_unit": None,
+                     "overlays": [], "grid_workers": [], "address": None, "reason": None,
+                     "notes": []}, at=at)
+    return incident
+
+
 class World:
     def __init__(self, priority="normal", sla_class="standard"):
         self.service = memory_service()
         self.views = Views()
         self.position = 0
-        incident = Incident(source="hotline", report_id="W-1", category="city.x", reported_at=MONDAY,
-                            location={"grid_id": "G0001"}, description="d", priority=priority,
-                            reporter=None, attachments=[], extra={})
-        incident.locate({"how": "grid_id", "grid": "G0001", "community": "C001", "street": "ST01",
-                         "district": "D01", "grid_kind": "comprehensive", "managing_unit": None,
-                         "overlays": [], "grid_workers": [], "address": None, "reason": None,
-                         "notes": []}, at=MONDAY)
+        incident = located_incident("W-1", MONDAY, priority)
         incident.dispatch(RoutingDecision("r", "v", sla_class, department="housing"),
                           at=MONDAY + timedelta(minutes=1))
         self.incident_id = incident.id

@@ -20,6 +20,7 @@ from projections.period import CITY_TZ
 from projections.sla_stage_clock import StageClock
 from projections.views import Views
 from tests.city import demo_view
+from tests.unit.test_sla_watcher import located_incident
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=CITY_TZ)
 DEPARTMENTS = ["housing", "public-security", "environment", "urban-management"]
@@ -73,14 +74,7 @@ class Store:
 
 
 def new_incident(n: int, at: datetime, priority: str = "normal") -> Incident:
-    incident = Incident(source="hotline", report_id=f"S-{n}", category="city.x", reported_at=at,
-                        location={"grid_id": "G0001"}, description="d", priority=priority,
-                        reporter=None, attachments=[], extra={})
-    incident.locate({"how": "grid_id", "grid": "G0001", "community": "C001", "street": "ST01",
-                     "district": "D01", "grid_kind": "comprehensive", "managing_unit": None,
-                     "overlays": [], "grid_workers": [], "address": None, "reason": None,
-                     "notes": []}, at=at)
-    return incident
+    return located_incident(f"S-{n}", at, priority)
 
 
 def story(rng: random.Random, n: int) -> Incident:
