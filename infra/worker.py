@@ -53,6 +53,9 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         settings.app_id,
         broker=f"kafka://{bootstrap}",
         store="memory://",
+        # Faust keeps table state in `datadir`, by default `<app id>-data` in the working
+        # directory; this app has no tables, so it goes beside the store, not in the cwd.
+        datadir=str(settings.home / f"faust-{settings.app_id}"),
         web_enabled=False,
         topic_replication_factor=1,
         topic_partitions=6,

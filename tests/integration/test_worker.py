@@ -255,3 +255,12 @@ def test_a_department_follows_only_its_own_tickets_from_the_shared_log(worker):
         assert history[0]["type"] == "Reported"
         assert any(e["type"] in ("Dispatched", "Reassigned") and "environment" in
                    (e["department"], *e.get("co_handling", ())) for e in history)
+
+
+def test_the_worker_keeps_its_files_under_its_home_not_in_its_working_directory(worker):
+    # Faust's default data directory is `<app id>-data` in the working directory (the
+    # project root for WorkerProcess): every test or benchmark run left one behind.
+    from infra.settings import PROJECT_ROOT
+    settings = worker.settings
+    assert not (PROJECT_ROOT / f"{settings.app_id}-data").exists()
+    assert (settings.home / f"faust-{settings.app_id}").is_dir()
