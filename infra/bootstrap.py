@@ -56,7 +56,7 @@ def build_dispatcher(settings: Settings) -> Dispatcher:
 
 
 def build_engine(settings: Settings) -> Engine:
-    service = sqlite_service(settings.store, settings.store_sync)
+    service = sqlite_service(settings.store, settings.store_sync, settings.recent_incidents)
     dispatcher = build_dispatcher(settings)
     policy_file = settings.policy_path or DEMO_POLICY
     # Keep the text behind the version that decisions will name (once per version).

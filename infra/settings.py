@@ -47,6 +47,7 @@ class Settings:
     profile_path: Path | None = None   # the worker runs under cProfile, pstats written here
     store_sync: str = "normal"   # the store's commit durability: normal | full (sqlite_store.py)
     worker_index: int = 0      # which of several workers sharing the store (worker --processes)
+    recent_incidents: int = 20_000   # incidents kept after being stored (recent_incidents.py)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -72,6 +73,7 @@ class Settings:
             profile_path=path("GRID_DISPATCH_PROFILE"),
             worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
             store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
+            recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
         )
 
     def environment(self, bootstrap: str) -> dict[str, str]:
@@ -83,7 +85,8 @@ class Settings:
                "GRID_DISPATCH_STORE_SYNC": self.store_sync, "GRID_DISPATCH_APP_ID": self.app_id,
                "GRID_DISPATCH_TOPIC_PREFIX": self.topics.prefix,
                "GRID_DISPATCH_BATCH_SIZE": str(self.batch_size),
-               "GRID_DISPATCH_WORKER_INDEX": str(self.worker_index)}
+               "GRID_DISPATCH_WORKER_INDEX": str(self.worker_index),
+               "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents)}
         for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),
                            ("GRID_DISPATCH_TERRITORY", self.territory_path),
                            ("GRID_DISPATCH_DUPLICATES", self.duplicates_path)):

@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError, Notification, ProcessRecor
 
 from dispatch.domain.incident import Incident
 from dispatch.domain.policy_version import PolicyVersion
+from dispatch.service_layer.recent_incidents import RecentIncidents
 
 
 class IncidentService(Application[UUID]):
@@ -22,6 +23,11 @@ class IncidentService(Application[UUID]):
     """
 
     name = "GridDispatch"
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.recent: RecentIncidents[Incident] = RecentIncidents(
+            int(self.env.get("RECENT_INCIDENTS", "20000")))
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -50,6 +56,15 @@ class IncidentService(Application[UUID]):
         self._record(processing)
         return len(processing.events)
 
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
+        # Every stored change passes here (`record` and `save` alike): the incidents are
+        # kept as they now stand. eventsourcing's own aggregate cache does not fit: it
+        # trusts the cache without asking the store, or deep-copies on every get.
+        recordings = super()._record(processing_event)
+        self.recent.keep((i, a) for i, a in processing_event.aggregates.items()
+                         if type(a) is Incident)
+        return recordings
+
     def record_policy_version(self, version: str, name: str, source: str, text: str,
                               at: datetime) -> bool:
         """Keep the text behind a policy version; False when it was recorded before."""
@@ -67,7 +82,18 @@ class IncidentService(Application[UUID]):
         return self.repository.get(record_id).text if self.existing([record_id]) else None
 
     def get_incident(self, incident_id: UUID) -> Incident:
+        """The incident as stored now; the caller owns the object (see recent_incidents.py)."""
+        kept = self.recent.take(incident_id)
+        if kept is not None and not self._changed_since(incident_id, kept.version):
+            return kept
         return self.repository.get(incident_id)
+
+    def _changed_since(self, incident_id: UUID, version: int) -> bool:
+        # The SQLite store answers with one index probe (infra/sqlite_store.py).
+        probe = getattr(self.recorder, "has_events_after", None)
+        if probe is not None:
+            return probe(incident_id, version)
+        return bool(self.recorder.select_events(incident_id, gt=version, limit=1))
 
     def notifications_after(self, position: int, limit: int) -> Sequence[Notification]:
         return self.recorder.select_notifications(position, limit, inclusive_of_start=False)
