@@ -20,7 +20,7 @@ from policies.duplicates import DuplicateRules
 from projections.geo_cells import cell_of, cells_near, metres_between
 
 CLOSING = frozenset({"Closed", "Voided", "MergedAsDuplicate"})
-SWEEP_EVERY = 4096  # additions between sweeps
+SWEEP_EVERY = 4096  # additions between sweeps, at least (and at least as many as were kept)
 
 
 @dataclass(slots=True)
@@ -43,6 +43,7 @@ class DuplicateCandidates:
         self._buckets: dict[tuple, list[str]] = {}
         self._newest: datetime | None = None
         self._added = 0
+        self._sweep_after = SWEEP_EVERY
         self._lock = threading.RLock()
         self._by_category: dict[str, tuple[timedelta | None, bool]] = {}  # window, by grid
 
@@ -145,7 +146,7 @@ class DuplicateCandidates:
         if self._newest is None or recorded_at > self._newest:
             self._newest = recorded_at
         self._added += 1
-        if self._added >= SWEEP_EVERY:
+        if self._added >= self._sweep_after:
             self._sweep()
 
     def _rule(self, category: str) -> tuple[timedelta | None, bool]:
@@ -189,8 +190,11 @@ class DuplicateCandidates:
                     and metres_between(point, other.point) <= self.rules.radius_m)
 
     def _sweep(self) -> None:
-        self._added = 0
         kept = self.state()
+        # A sweep re-indexes all it keeps: the next waits for as many additions, so each
+        # costs its share once (with a busy window and a fixed count, a route step re-indexed
+        # a few dozen incidents for every one it added).
+        self._added, self._sweep_after = 0, max(SWEEP_EVERY, len(kept))
         self.incidents, self._buckets = kept, {}
         for incident_id, candidate in kept.items():
             if candidate.is_open:

@@ -128,3 +128,16 @@ def test_the_route_step_does_not_undo_what_the_stream_brought_first():
                 + [{"incident_id": "I1", "version": 4, "type": "Closed"}])
     index.remember("I1", 3, "a.x", T0, None, "A1", None)   # the route step, a little late
     assert index.original_of("I2", "a.x", T0 + timedelta(minutes=5), None, "A1", None) is None
+
+
+def test_a_sweep_waits_for_as_many_additions_as_it_kept(monkeypatch):
+    # Each sweep re-indexes what it keeps: with a full window, sweeping after a fixed count
+    # would cost the route step far more than the additions themselves.
+    monkeypatch.setattr(duplicate_candidates, "SWEEP_EVERY", 10)
+    index, sweeps = DuplicateCandidates(RULES), []
+    original = index._sweep
+    monkeypatch.setattr(index, "_sweep", lambda: (sweeps.append(len(index.incidents)), original()))
+    for n in range(200):  # all within the window: a sweep drops nothing
+        index.remember(f"I{n:03d}", 3, "a.x", T0 + timedelta(seconds=n), None, f"A{n}", None)
+    assert sweeps == [10, 20, 40, 80, 160]
+    assert len(index.state()) == 200
