@@ -1,8 +1,8 @@
 """A worker task that must not die of one failure: the relay, the consumers, the projector.
 
-Their own loops only return when cancelled; anything else that escapes them (the broker
-unreachable for longer than a client retries, the store locked past its timeout) is
-logged and the task started again after a pause. Without this a failed task would end
+A clean return means the task is done (the projector, once its worker relays); anything
+else that escapes them (the broker unreachable for longer than a client retries, the store
+locked past its timeout) is logged and the task started again after a pause. Without this a failed task would end
 silently while the process lived on: no more relaying, and the store's lease still held.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ async def keep_running(name: str, run: Callable[[], Awaitable[None]],
     while True:
         try:
             await run()
-            wait = pause   # it returned: start again at once (a loop that ended cleanly)
+            return
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -4,13 +4,17 @@ It tails the store's notification log from a tracked position, publishes with an
 idempotent producer keyed by incident id, and moves the position only after the broker
 acknowledged the whole batch. After a crash it may publish a batch again; consumers drop
 repeats by (incident id, version).
+
+`feed` (the worker that holds the store's lease) takes each published batch as event dicts,
+the same ones consumers decode from the topic: its own views are fed here rather than by
+reading back what it has just published.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -44,6 +48,7 @@ class Relay:
         self._saved_position: int | None = None
         self._saved_at = 0.0
         self.published = 0
+        self.feed: Callable[[list[dict]], Awaitable[None]] | None = None
 
     def use(self, producer: AIOKafkaProducer) -> None:
         """Publish with this producer from now on (a new one after a failure)."""
@@ -67,10 +72,15 @@ class Relay:
             self._position = await asyncio.to_thread(
                 self.service.tracked_position, self.position_name) or 0
             self._saved_position = self._position  # recorded already: saving it again is refused
-        records, last_id, seen = await asyncio.to_thread(self._read, self._position)
+        records, events, last_id, seen = await asyncio.to_thread(self._read, self._position)
         if not seen:
             return 0
         await self.publisher.publish(records)
+        if self.feed is not None and events:
+            try:
+                await self.feed(events)
+            except Exception:  # the views' trouble must not stop publishing
+                log.exception("feeding %d published events to the views failed", len(events))
         self._position = last_id
         # The position is saved at most every `save_every` seconds: each save is a write
         # on the store the route step writes to, and a crash only means resending what
@@ -93,11 +103,12 @@ class Relay:
             self._saved_position = self._position
         self._saved_at = time.monotonic()
 
-    def _read(self, position: int) -> tuple[list[tuple[bytes, bytes]], int, int]:
+    def _read(self, position: int) -> tuple[list[tuple[bytes, bytes]], list[dict], int, int]:
         rows = self.read_rows(position, self.batch_size)
-        records = []
+        records, events = [], []
         for _, originator_id, version, topic, state in rows:
             if is_incident_event(topic):
                 event = published_from_stored(originator_id, version, topic, state)
                 records.append((originator_id.encode(), orjson.dumps(event)))
-        return records, (rows[-1][0] if rows else position), len(rows)
+                events.append(event)
+        return records, events, (rows[-1][0] if rows else position), len(rows)

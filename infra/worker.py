@@ -9,12 +9,14 @@
 - the relay task tails the store onto `incidents.events`.
 - the SLA watcher, every second, records the at-risk / breached / escalation alerts due
   (infra/sla_ticks.py).
-- `follow` consumes `incidents.events` into the live views (infra/projector.py: a plain
-  consumer in the named group `<app id>.project-views`, `.project-views.<n>` for worker n:
-  every worker's views need every event).
+- the live views: the relay feeds them each batch it has published. A worker without the
+  lease follows `incidents.events` instead (infra/projector.py: a plain consumer in the
+  named group `<app id>.project-views`, `.project-views.<n>` for worker n: every
+  worker's views need every event).
 Several workers may share one store (`worker --processes N`): Kafka splits the inbound
 partitions between them, and the one holding the store's lease (infra/lease.py) runs
-the relay and the SLA watcher; another takes over when it dies.
+the relay and the SLA watcher; another takes over when it dies: it reads the topic to its
+end, then its relay goes on from the store's tracked position and feeds its views.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from infra.inbound_steps import InboundSteps
 from infra.kafka_io import RenewableProducer
 from infra.keep_running import keep_running
 from infra.lease import StoreLease
+from infra.lease_tasks import LeaseTasks
 from infra.metrics import registry_for
 from infra.projector import follow_events
 from infra.rebuild import views_from_store
@@ -66,8 +69,10 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         broker_session_timeout=10.0,
     )
     topics = settings.topics
-    # Views start from the store (the truth), then follow the stream; events both saw
-    # are dropped by (incident id, version).
+    lease = StoreLease(settings.store)
+    lease.try_acquire()   # before the views are built (infra/lease_tasks.py)
+    # Views start from the store (the truth), then follow the relay or the stream; events
+    # seen twice are dropped by (incident id, version).
     views = views_from_store(route_reports.service, show_progress=False,
                              duplicate_rules=DuplicateRules.load(settings.duplicates_path))
     # The route step finds the originals of repeated reports in the views' index, which
@@ -81,28 +86,26 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     # aiokafka binds a producer to the running loop: they are started once the worker
     # runs, and made anew after a failure (one for dead letters, one for the relay).
     ready = asyncio.Event()
-    lease = StoreLease(settings.store)
     letters_producer, relay_producer = RenewableProducer(bootstrap), RenewableProducer(bootstrap)
     relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
                   on_published=metrics.published.inc)
 
-    async def relay_on_a_working_producer() -> None:
-        relay.use(await relay_producer.get())
-        try:
-            await relay.run()
-        except Exception:
-            await relay_producer.renew()
-            raise
+    async def project(events: list[dict]) -> None:
+        views.apply(events)
+        await asyncio.to_thread(view_store.save, views.open_incidents, views.take_changed_open())
+
+    leasing = LeaseTasks(lease, relay, relay_producer, project, lambda apply, drain: follow_events(
+        bootstrap, topics.events, settings.projector_group, settings.batch_size, apply, drain))
 
     @app.task
     async def start_producers_and_relay() -> None:
         await letters_producer.get()
         ready.set()
-        while not lease.try_acquire():   # another worker relays; take over if it stops
-            await asyncio.sleep(1.0)
-        log.info("worker %s holds the store's lease: relay and SLA watcher run here",
-                 settings.worker_index)
-        await keep_running("relay", relay_on_a_working_producer)
+        await leasing.relay_once_held(str(settings.worker_index))
+
+    @app.task
+    async def follow() -> None:
+        await leasing.follow_until_held()
 
     steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
 
@@ -144,19 +147,10 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     async def watch_sla() -> None:
         await ready.wait()
         try:
-            if await sla_ticks.tick(lease.held, datetime.now(timezone.utc)):
+            if await sla_ticks.tick(leasing.feeding.is_set(), datetime.now(timezone.utc)):
                 relay.wakeup.set()
         except Exception:  # an alert that cannot be recorded must not stop dispatching
             log.exception("SLA watcher tick failed; trying again in a second")
-
-    async def project(events: list[dict]) -> None:
-        views.apply(events)
-        await asyncio.to_thread(view_store.save, views.open_incidents, views.take_changed_open())
-
-    @app.task
-    async def follow() -> None:
-        await keep_running("projector", lambda: follow_events(
-            bootstrap, topics.events, settings.projector_group, settings.batch_size, project))
 
     @app.on_before_shutdown.connect
     async def stop_producers(app, **kwargs) -> None:

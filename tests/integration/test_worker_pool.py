@@ -12,6 +12,7 @@ import orjson
 from dispatch.domain.incident import incident_id_for
 from infra.kafka_probe import group_members
 from infra.lease import StoreLease
+from infra.rebuild import views_from_store
 from infra.simulated_city import simulated_reports
 from infra.store import sqlite_service
 from infra.topics import ensure_topics_sync
@@ -59,6 +60,12 @@ def reports_routed(port: int) -> float:
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     return sum(float(line.split()[-1]) for line in text.splitlines()
                if line.startswith("grid_dispatch_reports_routed_total"))
+
+
+def open_incidents(port: int) -> dict[str, int]:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return {line.split('"')[1]: int(float(line.split()[-1])) for line in text.splitlines()
+            if line.startswith("grid_dispatch_open_incidents{")}
 
 
 def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
@@ -110,6 +117,11 @@ def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
                                       orjson.loads(m.value)["version"]) for m in messages}
         assert everything(consume_all(kafka_bootstrap, settings.topics.events, until=everything,
                                       timeout=120))
+        # The new holder read the topic to its end, then its relay fed its views; the
+        # restarted worker follows the topic: both hold every incident the store holds.
+        expected = views_from_store(service, show_progress=False).open_incidents.counts()
+        wait_until(lambda: open_incidents(port) == open_incidents(port + 1) == expected, 60,
+                   message="both workers' views equal to the store's")
 
         # The pool itself killed with -9: its workers stop too, freeing the lease.
         workers = children_of(pool.process.pid)

@@ -30,3 +30,13 @@ def test_a_failing_task_is_started_again_until_it_is_cancelled(caplog):
     failures = [r.getMessage() for r in caplog.records]
     assert failures == ["relay failed; starting it again in 0 s"] * 2
     assert "broker unreachable (1)" in caplog.records[0].exc_text
+
+
+def test_a_task_that_returns_is_done_and_not_started_again():
+    runs = []
+
+    async def finishes() -> None:
+        runs.append(1)
+
+    asyncio.run(asyncio.wait_for(keep_running("projector", finishes, pause=0.01), 1.0))
+    assert runs == [1]
