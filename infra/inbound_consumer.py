@@ -75,7 +75,7 @@ async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: in
                           session_timeout: float = 10.0) -> None:
     """Hand every batch read from `topic` to `handle`, until cancelled (the worker stopping).
     `handle` returns once the batch is recorded (or dead-lettered); only then is it
-    committed."""
+    committed (shortly after, in the background)."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
         auto_offset_reset="earliest", max_poll_records=batch_size,
@@ -84,12 +84,20 @@ async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: in
     placing = SeekToTracked(consumer, tracked, revoke_wait=session_timeout)
     consumer.subscribe([topic], listener=placing)
     await consumer.start()
+    committing: asyncio.Future | None = None
+    to_commit: dict[TopicPartition, int] = {}
     try:
         while True:
             if placing.unplaced:
                 await placing.place()
                 if placing.unplaced:
                     await asyncio.sleep(1.0)
+            # Committed for lag monitoring only (never read back): in the background, so a
+            # batch does not wait a round trip to the broker; one at a time, so they land
+            # in order, the latest offsets of each partition taken when the last is done.
+            if to_commit and (committing is None or committing.done()):
+                committing = asyncio.ensure_future(commit(consumer, topic, to_commit))
+                to_commit = {}
             batches = await consumer.getmany(timeout_ms=50, max_records=batch_size)
             messages = [InboundMessage(record.topic, record.partition, record.offset,
                                        record.key, record.value)
@@ -101,12 +109,16 @@ async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: in
                 await placing.in_flight
             finally:
                 placing.in_flight = None
-            done = {TopicPartition(partition.topic, partition.partition): records[-1].offset + 1
-                    for partition, records in batches.items() if records}
-            try:
-                await consumer.commit(done)
-            except Exception as error:  # a rebalance took the partition: the store knows
-                log.info("offsets of %s not committed (%s); the store's positions stand",
-                         topic, error)
+            to_commit.update({TopicPartition(p.topic, p.partition): records[-1].offset + 1
+                              for p, records in batches.items() if records})
     finally:
+        if committing is not None:
+            await asyncio.wait([committing], timeout=5.0)
         await consumer.stop()
+
+
+async def commit(consumer: AIOKafkaConsumer, topic: str, offsets: dict) -> None:
+    try:
+        await consumer.commit(offsets)
+    except Exception as error:  # a rebalance took the partition: the store knows
+        log.info("offsets of %s not committed (%s); the store's positions stand", topic, error)
