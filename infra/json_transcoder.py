@@ -20,6 +20,10 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
 class FastJSONTranscoder(JSONTranscoder):
+    # The last time tagged, with its tag: a route or command batch stamps all its events
+    # with one `at` object. A tuple, replaced whole: the route and command threads share it.
+    _last: tuple[Any, Any] = (None, None)
+
     def encode(self, obj: Any) -> bytes:
         try:
             return orjson.dumps(obj, default=self._tagged, option=_OPTIONS)
@@ -30,5 +34,10 @@ class FastJSONTranscoder(JSONTranscoder):
         # Every event has two or three times: their tag is written here directly rather
         # than looked up in the registry (what DatetimeAsISO would write, byte for byte).
         if type(obj) is datetime:
-            return {"_type_": "datetime_iso", "_data_": obj.isoformat()}
+            last = self._last
+            if last[0] is obj:
+                return last[1]
+            tag = {"_type_": "datetime_iso", "_data_": obj.isoformat()}
+            self._last = (obj, tag)
+            return tag
         return self._encode_obj(obj)

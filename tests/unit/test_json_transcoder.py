@@ -35,3 +35,13 @@ def test_what_orjson_refuses_is_written_by_the_standard_encoder():
     transcoder = memory_service().mapper.transcoder
     value = {"big": 2**70, 1: "integer key", "at": AT}
     assert transcoder.decode(transcoder.encode(value)) == {"big": 2**70, "1": "integer key", "at": AT}
+
+
+def test_a_time_shared_by_several_fields_and_events_is_written_as_each_would_be():
+    from datetime import timedelta
+    fast = memory_service().mapper.transcoder
+    standard = IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper.transcoder
+    shanghai = timezone(timedelta(hours=8))
+    values = [{"a": AT, "b": AT}, {"a": AT}, {"a": AT.astimezone(shanghai)},
+              {"a": AT + timedelta(microseconds=1), "b": AT}]
+    assert [fast.encode(v) for v in values] == [standard.encode(v) for v in values]
