@@ -4,8 +4,8 @@ Where each partition starts is the store's business, not the consumer group's: w
 partition is assigned, the consumer moves to the position its step tracked in the store
 (the offset after the last message recorded, in the same transaction as its events). A
 message recorded before is therefore not handed over again, and none is skipped.
-Offsets are committed after each batch all the same, so that lag shows in the usual
-tools; they are never read back: a partition the store has no position for starts from
+Offsets are committed all the same, in the background shortly after each batch, so that
+lag shows in the usual tools; they are never read back: a partition the store has no position for starts from
 the beginning.
 
 It replaced Faust agents (`take_events`): the steps take whole batches and recognise
@@ -114,10 +114,17 @@ async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: in
     finally:
         if committing is not None:
             await asyncio.wait([committing], timeout=5.0)
+        if to_commit:
+            await asyncio.wait([asyncio.ensure_future(commit(consumer, topic, to_commit))],
+                               timeout=5.0)
         await consumer.stop()
 
 
 async def commit(consumer: AIOKafkaConsumer, topic: str, offsets: dict) -> None:
+    # Partitions a rebalance took meanwhile are left out: one of them would fail the rest.
+    offsets = {tp: at for tp, at in offsets.items() if tp in consumer.assignment()}
+    if not offsets:
+        return
     try:
         await consumer.commit(offsets)
     except Exception as error:  # a rebalance took the partition: the store knows

@@ -1,9 +1,11 @@
-"""Ask a Kafka cluster for its metadata: the readiness check for a broker we started."""
+"""Ask a Kafka cluster what it holds: the readiness check for a broker we started, group
+members, the end offsets of a topic."""
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
@@ -46,3 +48,21 @@ def group_members(bootstrap: str, group: str) -> tuple[str, int]:
         _, _, state, _, _, members = response.groups[0][:6]
         return state, len(members)
     return asyncio.run(describe())
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Partition -> the offset the next message on `topic` will get, as of now."""
+    async def ask() -> dict[int, int]:
+        # Subscribed without a group: started, it knows the topic's partitions.
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
+                                    enable_auto_commit=False)
+        await consumer.start()
+        try:
+            numbers = consumer.partitions_for_topic(topic)
+            if not numbers:
+                raise LookupError(f"topic {topic} is not on the cluster at {bootstrap}")
+            partitions = [TopicPartition(topic, n) for n in sorted(numbers)]
+            return {tp.partition: end for tp, end in (await consumer.end_offsets(partitions)).items()}
+        finally:
+            await consumer.stop()
+    return asyncio.run(ask())

@@ -20,6 +20,7 @@ async def keep_running(name: str, run: Callable[[], Awaitable[None]],
     while True:
         try:
             await run()
+            log.info("%s finished", name)
             return
         except asyncio.CancelledError:
             raise

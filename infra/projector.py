@@ -1,17 +1,19 @@
-"""The worker's projector: `incidents.events` into the live views, with a plain consumer.
+"""The projector of a worker without the store's lease: `incidents.events` into its views.
 
-A plain aiokafka consumer in its own, named consumer group (`<app id>.project-views`)
-rather than a Faust agent: the views take whole batches and drop what they applied before
-(by incident id and version), so Faust's per-message machinery bought nothing here and
-cost about a quarter of the worker's throughput (measured: 705–768 against 495–587
-incidents/s end to end, back to back). Offsets are committed as it goes: after a restart
-the views are rebuilt from the store first, so anything read twice is dropped.
+A plain aiokafka consumer rather than a Faust agent: the views take whole batches and drop
+what they applied before (by incident id and version), so Faust's per-message machinery
+bought nothing here and cost about a quarter of the worker's throughput (measured: 705–768
+against 495–587 incidents/s end to end, back to back).
 
-Only a worker without the store's lease follows the topic: the holder's relay feeds its
-views (infra/relay.py). A follower that takes the lease over first drains the topic: it
-reads on to the end offsets as they stand once `drain` is set (all the former holder
-published, since it has stopped), and returns; its relay then feeds the views, so no
-incident's events can arrive out of order.
+It reads every partition from `start_at`: the end offsets taken before the worker built
+its views from the store. Everything on the topic before them was stored before it was
+published, so the views have it; committed offsets are not needed (they are committed, in
+the named group `<app id>.project-views[.n]`, for monitoring only). `start_at` moves on as
+batches are applied, so a projector started again after a failure goes on from there.
+
+Once `drain` is set (the worker has taken the lease over), it reads on to the end offsets
+of that moment (all the former holder published, since it has stopped) and returns; the
+worker's relay then feeds the views (infra/lease_tasks.py).
 """
 from __future__ import annotations
 
@@ -27,20 +29,22 @@ log = logging.getLogger("grid_dispatch.worker")
 
 async def follow_events(bootstrap: str, topic: str, group: str, batch_size: int,
                         apply: Callable[[list[dict]], Awaitable[None]],
-                        drain: asyncio.Event | None = None) -> None:
+                        start_at: dict[int, int], drain: asyncio.Event | None = None) -> None:
     """Apply every batch read from `topic` until cancelled (the worker stopping), or, once
     `drain` is set, until the end offsets of that moment are reached."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group,
-                                auto_offset_reset="earliest", max_poll_records=batch_size)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
+                                max_poll_records=batch_size)
     await consumer.start()
+    partitions = [TopicPartition(topic, n) for n in sorted(start_at)]
+    consumer.assign(partitions)
+    for tp in partitions:
+        consumer.seek(tp, start_at[tp.partition])
     ends = None
     try:
         while True:
             if drain is not None and drain.is_set():
-                if ends is None and (numbers := consumer.partitions_for_topic(topic)):
-                    ends = await consumer.end_offsets([TopicPartition(topic, n) for n in numbers])
-                if ends and set(ends) <= consumer.assignment() and all(
-                        [await consumer.position(tp) >= end for tp, end in ends.items()]):
+                ends = ends or await consumer.end_offsets(partitions)
+                if all([await consumer.position(tp) >= end for tp, end in ends.items()]):
                     return
             batches = await consumer.getmany(timeout_ms=100, max_records=batch_size)
             events = []
@@ -59,5 +63,8 @@ async def follow_events(bootstrap: str, topic: str, group: str, batch_size: int,
                     raise
                 except Exception:  # the views must keep following the log
                     log.exception("applying %d events to the views failed", len(events))
+            for tp, records in batches.items():
+                if records:
+                    start_at[tp.partition] = records[-1].offset + 1
     finally:
         await consumer.stop()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +30,11 @@ from eventsourcing.sqlite import (SQLiteAggregateRecorder, SQLiteCursor, SQLiteF
                                   SQLiteProcessRecorder)
 
 SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
+
+
+def read_only_uri(path: Path | str) -> str:
+    """The SQLite URI opening `path` read-only (characters such as ? # % escaped)."""
+    return f"{Path(path).resolve().as_uri()}?mode=ro"
 
 
 class BatchInsertProcessRecorder(SQLiteProcessRecorder):
@@ -46,7 +52,7 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         connection = getattr(self._readers, "connection", None)
         if connection is None:
             connection = self._readers.connection = sqlite3.connect(
-                f"file:{self.datastore.pool.db_name}?mode=ro", uri=True)
+                read_only_uri(pool.db_name), uri=True)
         return connection.execute(
             f"SELECT 1 FROM {self.events_table_name} WHERE originator_id=? AND "
             "originator_version>? LIMIT 1", (originator_id.hex, version)).fetchone() is not None

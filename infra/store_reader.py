@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
-from infra.sqlite_store import PERSISTENCE_TOPIC
+from infra.sqlite_store import PERSISTENCE_TOPIC, read_only_uri
 
 # (notification id, originator id as text, version, topic, state)
 Row = tuple[int, str, int, str, bytes]
@@ -29,7 +29,7 @@ def recorder_rows(service: IncidentService) -> ReadRows:
 
 
 def sqlite_rows(path: Path) -> ReadRows:
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    connection = sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
     # An incident's events are spread over the log: its dashed id is worked out once and
     # shared (a dict hit costs a third of formatting it, and the views key on one string).
     dashed: dict[str, str] = {}

@@ -9,14 +9,13 @@
 - the relay task tails the store onto `incidents.events`.
 - the SLA watcher, every second, records the at-risk / breached / escalation alerts due
   (infra/sla_ticks.py).
-- the live views: the relay feeds them each batch it has published. A worker without the
-  lease follows `incidents.events` instead (infra/projector.py: a plain consumer in the
-  named group `<app id>.project-views`, `.project-views.<n>` for worker n: every
-  worker's views need every event).
+- the live views: built from the store at start, then fed by the relay with each batch it
+  has published; a worker without the lease follows `incidents.events` instead
+  (infra/projector.py, named group `<app id>.project-views`, `.project-views.<n>` for
+  worker n: every worker's views need every event).
 Several workers may share one store (`worker --processes N`): Kafka splits the inbound
 partitions between them, and the one holding the store's lease (infra/lease.py) runs
-the relay and the SLA watcher; another takes over when it dies: it reads the topic to its
-end, then its relay goes on from the store's tracked position and feeds its views.
+the relay and the SLA watcher; another takes over when it dies (infra/lease_tasks.py).
 """
 from __future__ import annotations
 
@@ -34,6 +33,8 @@ from dispatch.service_layer.route_reports import RouteReports
 from infra.inbound_consumer import consume_batches
 from infra.inbound_steps import InboundSteps
 from infra.kafka_io import RenewableProducer
+from infra.faust_app import worker_app
+from infra.kafka_probe import end_offsets
 from infra.keep_running import keep_running
 from infra.lease import StoreLease
 from infra.lease_tasks import LeaseTasks
@@ -52,27 +53,12 @@ log = logging.getLogger("grid_dispatch.worker")
 
 def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteReports,
                       handle_commands: HandleCommands, view_store: OpenIncidentsStore) -> faust.App:
-    app = faust.App(
-        settings.app_id,
-        broker=f"kafka://{bootstrap}",
-        store="memory://",
-        # Faust keeps table state in `datadir`, by default `<app id>-data` in the working
-        # directory; this app has no tables, so it goes beside the store, not in the cwd.
-        datadir=str(settings.home / f"faust-{settings.app_id}"),
-        web_enabled=False,
-        topic_replication_factor=1,
-        topic_partitions=6,
-        producer_linger=0.005,
-        # The app still joins its own group (`<app id>`, no topics) before its tasks run; a
-        # worker killed with -9 holds a place in it until its session times out, which
-        # would hold a restarted worker back for Faust's default of 60 s.
-        broker_session_timeout=10.0,
-    )
+    app = worker_app(settings, bootstrap)
     topics = settings.topics
-    lease = StoreLease(settings.store)
-    lease.try_acquire()   # before the views are built (infra/lease_tasks.py)
-    # Views start from the store (the truth), then follow the relay or the stream; events
-    # seen twice are dropped by (incident id, version).
+    # Views start from the store (the truth), then follow the topic from where it ended
+    # before they were built, or this worker's relay (infra/lease_tasks.py); events seen
+    # twice are dropped by (incident id, version).
+    events_from = end_offsets(bootstrap, topics.events)
     views = views_from_store(route_reports.service, show_progress=False,
                              duplicate_rules=DuplicateRules.load(settings.duplicates_path))
     # The route step finds the originals of repeated reports in the views' index, which
@@ -92,10 +78,17 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
 
     async def project(events: list[dict]) -> None:
         views.apply(events)
-        await asyncio.to_thread(view_store.save, views.open_incidents, views.take_changed_open())
+        changed = views.take_changed_open()
+        try:
+            await asyncio.to_thread(view_store.save, views.open_incidents, changed)
+        except Exception:
+            views.changed_open |= changed   # saved with the next batch
+            raise
 
-    leasing = LeaseTasks(lease, relay, relay_producer, project, lambda apply, drain: follow_events(
-        bootstrap, topics.events, settings.projector_group, settings.batch_size, apply, drain))
+    leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer, project,
+                         lambda apply, drain: follow_events(
+                             bootstrap, topics.events, settings.projector_group,
+                             settings.batch_size, apply, events_from, drain))
 
     @app.task
     async def start_producers_and_relay() -> None:

@@ -23,6 +23,9 @@ A = TypeVar("A")
 
 class RecentIncidents(Generic[A]):
     def __init__(self, capacity: int = 20_000):
+        if capacity < 0:
+            raise ValueError(f"how many recent incidents to keep (GRID_DISPATCH_RECENT_INCIDENTS) "
+                             f"must be 0 or more, not {capacity}")
         self.capacity = capacity
         # Ordered, oldest first; a plain dict would do, but taking its first key after many
         # deletions at the front walks every deleted slot (a few per cent of the route step).

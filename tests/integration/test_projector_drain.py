@@ -1,9 +1,10 @@
-"""A worker taking the store's lease over first reads `incidents.events` to its end."""
+"""A worker's projector: from given offsets, and to the topic's end when taking the lease."""
 import asyncio
 import uuid
 
 import orjson
 
+from infra.kafka_probe import end_offsets
 from infra.projector import follow_events
 from infra.topics import ensure_topics_sync
 from infra.settings import Topics
@@ -30,7 +31,7 @@ def test_a_drain_applies_everything_published_before_it_was_asked_then_returns(k
         drain = asyncio.Event()
         drain.set()
         await asyncio.wait_for(follow_events(kafka_bootstrap, topics.events, "drain-test", 200,
-                                             apply, drain=drain), 60)
+                                             apply, dict.fromkeys(range(6), 0), drain), 60)
     asyncio.run(main())
     assert sorted(e["n"] for e in applied) == list(range(3000))
 
@@ -46,7 +47,7 @@ def test_without_a_drain_it_follows_until_cancelled(kafka_bootstrap):
 
     async def main() -> bool:
         task = asyncio.create_task(follow_events(kafka_bootstrap, topics.events, "follow-test",
-                                                 50, apply))
+                                                 50, apply, dict.fromkeys(range(6), 0)))
         for _ in range(300):
             if len(applied) == 100:
                 break
@@ -57,3 +58,27 @@ def test_without_a_drain_it_follows_until_cancelled(kafka_bootstrap):
         return finished
     assert asyncio.run(main()) is False
     assert len(applied) == 100
+
+
+def test_it_starts_at_the_offsets_given_and_moves_them_on(kafka_bootstrap):
+    # The worker passes the end offsets taken before its views were built from the store:
+    # what came before is in them already.
+    topics = Topics(prefix=f"d{uuid.uuid4().hex[:8]}.")
+    ensure_topics_sync(kafka_bootstrap, topics)
+    publish(kafka_bootstrap, topics.events, events(600, "c"))
+    start_at = end_offsets(kafka_bootstrap, topics.events)
+    assert sum(start_at.values()) == 600
+    publish(kafka_bootstrap, topics.events, events(300, "d"))
+    applied: list[dict] = []
+
+    async def apply(batch: list[dict]) -> None:
+        applied.extend(batch)
+
+    async def main() -> None:
+        drain = asyncio.Event()
+        drain.set()
+        await asyncio.wait_for(follow_events(kafka_bootstrap, topics.events, "start-test", 100,
+                                             apply, start_at, drain), 60)
+    asyncio.run(main())
+    assert sorted(e["n"] for e in applied) == list(range(300))
+    assert sum(start_at.values()) == 900   # a restart would go on from here

@@ -37,6 +37,7 @@ def test_a_task_that_returns_is_done_and_not_started_again():
 
     async def finishes() -> None:
         runs.append(1)
+        await asyncio.sleep(0)   # (so that a keep_running that looped would time out)
 
     asyncio.run(asyncio.wait_for(keep_running("projector", finishes, pause=0.01), 1.0))
     assert runs == [1]

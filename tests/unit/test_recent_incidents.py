@@ -145,3 +145,17 @@ def test_an_incident_saved_outside_a_tracked_batch_is_kept_too(service):
     incident = new_incident(1)
     service.save(incident)
     assert service.get_incident(incident.id) is incident
+
+
+def test_a_negative_capacity_is_refused_naming_the_setting():
+    with pytest.raises(ValueError, match="GRID_DISPATCH_RECENT_INCIDENTS.*-1"):
+        RecentIncidents(capacity=-1)
+
+
+def test_a_store_whose_path_holds_uri_characters_is_probed_all_the_same(tmp_path):
+    service = sqlite_service(tmp_path / "odd ?#%41 name" / "store.sqlite")
+    incident = new_incident(1)
+    service.record([incident], Positions()())
+    assert service.get_incident(incident.id) is incident
+    assert not service.recorder.has_events_after(incident.id, incident.version)
+    assert service.recorder.has_events_after(incident.id, incident.version - 1)
