@@ -38,6 +38,7 @@ from infra.kafka_probe import end_offsets
 from infra.keep_running import keep_running
 from infra.lease import StoreLease
 from infra.lease_tasks import LeaseTasks
+from infra.live_views import LiveViews
 from infra.metrics import registry_for
 from infra.projector import follow_events
 from infra.rebuild import views_from_store
@@ -76,16 +77,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
                   on_published=metrics.published.inc)
 
-    async def project(events: list[dict]) -> None:
-        views.apply(events)
-        changed = views.take_changed_open()
-        try:
-            await asyncio.to_thread(view_store.save, views.open_incidents, changed)
-        except Exception:
-            views.changed_open |= changed   # saved with the next batch
-            raise
-
-    leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer, project,
+    leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer,
+                         LiveViews(views, view_store).apply,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,
                              settings.batch_size, apply, events_from, drain))

@@ -1,0 +1,32 @@
+"""The worker's live views: a batch applied, its changed rows saved, kept when a save fails."""
+import asyncio
+
+import pytest
+
+from infra.live_views import LiveViews
+from infra.view_store import OpenIncidentsStore
+from projections.views import Views
+from tests.unit.story import histories
+
+
+class StoreThatFailsOnce(OpenIncidentsStore):
+    """The views file locked by another worker, once."""
+    def __init__(self, path):
+        super().__init__(path)
+        self.failures = 1
+
+    def save(self, view, changed):
+        if self.failures:
+            self.failures -= 1
+            raise TimeoutError("database is locked")
+        super().save(view, changed)
+
+
+def test_rows_a_failed_save_left_are_saved_with_the_next_batch(tmp_path):
+    events = histories(30)
+    store = StoreThatFailsOnce(tmp_path / "views.sqlite")
+    live = LiveViews(Views(), store)
+    with pytest.raises(TimeoutError):
+        asyncio.run(live.apply(events[:100]))
+    asyncio.run(live.apply(events[100:]))
+    assert store.load().rows == live.views.open_incidents.rows
