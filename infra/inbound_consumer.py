@@ -114,6 +114,7 @@ async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: in
     finally:
         if committing is not None:
             await asyncio.wait([committing], timeout=5.0)
+            committing.cancel()   # (done by now, or given up: it must not land after the next)
         if to_commit:
             await asyncio.wait([asyncio.ensure_future(commit(consumer, topic, to_commit))],
                                timeout=5.0)

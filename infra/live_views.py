@@ -1,8 +1,10 @@
 """The worker's live views fed a batch at a time, and the open-incidents rows saved after.
 
-Fed by the relay (the lease holder) or the projector (any other worker), never both at
-once (infra/lease_tasks.py). The rows changed by a batch are saved to the views file in a
-thread; a save that fails leaves them marked changed, so the next batch saves them.
+Fed by the projector until the worker holds the store's lease, then by its relay, never
+both at once (infra/lease_tasks.py). The rows changed by a batch are saved to the views
+file in a thread; a save that fails (the file locked by another worker) leaves them marked
+changed, and `flush`, which the worker calls every second, saves them even if no batch
+comes.
 """
 from __future__ import annotations
 
@@ -15,13 +17,21 @@ from projections.views import Views
 class LiveViews:
     def __init__(self, views: Views, view_store: OpenIncidentsStore):
         self.views, self.view_store = views, view_store
+        self._saving = asyncio.Lock()
 
     async def apply(self, events: list[dict]) -> None:
+        self.views.apply(events)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Save the rows changed since the last save that worked."""
         views = self.views
-        views.apply(events)
-        changed = views.take_changed_open()
-        try:
-            await asyncio.to_thread(self.view_store.save, views.open_incidents, changed)
-        except Exception:
-            views.changed_open |= changed
-            raise
+        async with self._saving:
+            changed = views.take_changed_open()
+            if not changed:
+                return
+            try:
+                await asyncio.to_thread(self.view_store.save, views.open_incidents, changed)
+            except Exception:
+                views.changed_open |= changed
+                raise

@@ -1,4 +1,4 @@
-"""The projector of a worker without the store's lease: `incidents.events` into its views.
+"""A worker's projector: `incidents.events` into its views, until the worker holds the lease.
 
 A plain aiokafka consumer rather than a Faust agent: the views take whole batches and drop
 what they applied before (by incident id and version), so Faust's per-message machinery
@@ -7,9 +7,11 @@ against 495–587 incidents/s end to end, back to back).
 
 It reads every partition from `start_at`: the end offsets taken before the worker built
 its views from the store. Everything on the topic before them was stored before it was
-published, so the views have it; committed offsets are not needed (they are committed, in
-the named group `<app id>.project-views[.n]`, for monitoring only). `start_at` moves on as
-batches are applied, so a projector started again after a failure goes on from there.
+published, so the views have it. Committed offsets are not needed: they are committed in
+the background, in the named group `<app id>.project-views[.n]`, for monitoring only (a
+failed commit is logged, never fatal). `start_at` moves on as batches are applied, so a
+projector started again after a failure goes on from there; a partition added to the topic
+meanwhile is read from its start (all on it came later).
 
 Once `drain` is set (the worker has taken the lease over), it reads on to the end offsets
 of that moment (all the former holder published, since it has stopped) and returns; the
@@ -24,6 +26,8 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from infra.inbound_consumer import commit
+
 log = logging.getLogger("grid_dispatch.worker")
 
 
@@ -32,16 +36,22 @@ async def follow_events(bootstrap: str, topic: str, group: str, batch_size: int,
                         start_at: dict[int, int], drain: asyncio.Event | None = None) -> None:
     """Apply every batch read from `topic` until cancelled (the worker stopping), or, once
     `drain` is set, until the end offsets of that moment are reached."""
+    # An offset gone from the log (a topic made anew) restarts at the beginning: what the
+    # views have already is dropped by version, and nothing is skipped.
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group,
-                                max_poll_records=batch_size)
+                                max_poll_records=batch_size, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
     await consumer.start()
-    partitions = [TopicPartition(topic, n) for n in sorted(start_at)]
-    consumer.assign(partitions)
-    for tp in partitions:
-        consumer.seek(tp, start_at[tp.partition])
-    ends = None
+    partitions = _assign(consumer, topic, start_at)
+    ends, committing = None, None
     try:
         while True:
+            known = consumer.partitions_for_topic(topic) or set()
+            if not known <= set(start_at):
+                log.warning("%s has new partitions %s: read from their start", topic,
+                            sorted(known - set(start_at)))
+                start_at.update(dict.fromkeys(known - set(start_at), 0))
+                partitions, ends = _assign(consumer, topic, start_at), None
             if drain is not None and drain.is_set():
                 ends = ends or await consumer.end_offsets(partitions)
                 if all([await consumer.position(tp) >= end for tp, end in ends.items()]):
@@ -66,5 +76,16 @@ async def follow_events(bootstrap: str, topic: str, group: str, batch_size: int,
             for tp, records in batches.items():
                 if records:
                     start_at[tp.partition] = records[-1].offset + 1
+            if events and (committing is None or committing.done()):
+                committing = asyncio.ensure_future(commit(
+                    consumer, topic, {TopicPartition(topic, n): at for n, at in start_at.items()}))
     finally:
         await consumer.stop()
+
+
+def _assign(consumer: AIOKafkaConsumer, topic: str, start_at: dict[int, int]) -> list[TopicPartition]:
+    partitions = [TopicPartition(topic, n) for n in sorted(start_at)]
+    consumer.assign(partitions)
+    for tp in partitions:
+        consumer.seek(tp, start_at[tp.partition])
+    return partitions

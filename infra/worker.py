@@ -9,10 +9,9 @@
 - the relay task tails the store onto `incidents.events`.
 - the SLA watcher, every second, records the at-risk / breached / escalation alerts due
   (infra/sla_ticks.py).
-- the live views: built from the store at start, then fed by the relay with each batch it
-  has published; a worker without the lease follows `incidents.events` instead
-  (infra/projector.py, named group `<app id>.project-views`, `.project-views.<n>` for
-  worker n: every worker's views need every event).
+- the live views: built from the store at start, then following `incidents.events` from
+  where it ended before (infra/projector.py) until the worker holds the store's lease;
+  from then on its relay feeds them each batch it has published (infra/lease_tasks.py).
 Several workers may share one store (`worker --processes N`): Kafka splits the inbound
 partitions between them, and the one holding the store's lease (infra/lease.py) runs
 the relay and the SLA watcher; another takes over when it dies (infra/lease_tasks.py).
@@ -77,8 +76,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
                   on_published=metrics.published.inc)
 
-    leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer,
-                         LiveViews(views, view_store).apply,
+    live = LiveViews(views, view_store)
+    leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer, live.apply,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,
                              settings.batch_size, apply, events_from, drain))
@@ -137,6 +136,10 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
                 relay.wakeup.set()
         except Exception:  # an alert that cannot be recorded must not stop dispatching
             log.exception("SLA watcher tick failed; trying again in a second")
+        try:
+            await live.flush()   # rows a failed save left, when no batch came since
+        except Exception:
+            log.exception("saving the views file failed; trying again in a second")
 
     @app.on_before_shutdown.connect
     async def stop_producers(app, **kwargs) -> None:

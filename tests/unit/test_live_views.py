@@ -30,3 +30,14 @@ def test_rows_a_failed_save_left_are_saved_with_the_next_batch(tmp_path):
         asyncio.run(live.apply(events[:100]))
     asyncio.run(live.apply(events[100:]))
     assert store.load().rows == live.views.open_incidents.rows
+
+
+def test_a_flush_saves_what_a_failed_save_left_without_another_batch(tmp_path):
+    events = histories(10)
+    store = StoreThatFailsOnce(tmp_path / "views.sqlite")
+    live = LiveViews(Views(), store)
+    with pytest.raises(TimeoutError):
+        asyncio.run(live.apply(events))
+    assert store.load().rows == {}
+    asyncio.run(live.flush())
+    assert store.load().rows == live.views.open_incidents.rows

@@ -1,0 +1,67 @@
+"""Taking the store's lease: the topic is read to its end before the relay feeds the views."""
+import asyncio
+
+from infra.lease_tasks import LeaseTasks
+
+
+class LeaseFreeAfter:
+    """Held by another worker for the first `tries` tries."""
+    def __init__(self, tries: int):
+        self.tries = tries
+
+    def try_acquire(self) -> bool:
+        self.tries -= 1
+        return self.tries < 0
+
+
+class RelayThatRuns:
+    def __init__(self, log: list):
+        self.log, self.feed = log, None
+
+    def use(self, producer) -> None:
+        pass
+
+    async def run(self) -> None:
+        self.log.append(("relay runs", self.feed is not None))
+        await asyncio.sleep(3600)
+
+
+class Producer:
+    async def get(self):
+        return object()
+
+
+def take_over(tries: int) -> list:
+    log: list = []
+
+    async def project(events):
+        pass
+
+    async def follow(apply, drain: asyncio.Event) -> None:
+        log.append("following")
+        await drain.wait()
+        log.append("drain asked")
+        await asyncio.sleep(0.05)   # reading to the end
+        log.append("drained")
+
+    async def main() -> None:
+        tasks = LeaseTasks(LeaseFreeAfter(tries), RelayThatRuns(log), Producer(), project, follow)
+        follower = asyncio.create_task(tasks.follow_until_held())
+        relaying = asyncio.create_task(tasks.relay_once_held("0"))
+        while not tasks.feeding.is_set():
+            await asyncio.sleep(0.01)
+        log.append(("feeding", tasks.relay.feed is project, follower.done()))
+        await asyncio.sleep(0.05)
+        relaying.cancel()
+    asyncio.run(main())
+    return log
+
+
+def test_a_worker_holding_the_lease_from_the_start_drains_then_relays_and_feeds():
+    assert take_over(0) == ["following", "drain asked", "drained", ("relay runs", True),
+                            ("feeding", True, True)]
+
+
+def test_a_worker_taking_the_lease_over_later_does_the_same():
+    assert take_over(2) == ["following", "drain asked", "drained", ("relay runs", True),
+                            ("feeding", True, True)]
