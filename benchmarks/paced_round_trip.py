@@ -1,0 +1,99 @@
+"""Reports at a fixed rate through a topic and back: when each was sent, when its result came.
+
+Reports go out in 10 ms slices with the engine's producer settings; a consumer in the same
+process reads the results (one clock at both ends) after one warm-up report has come
+through. Used by the latency benchmark for raw aiokafka and for the engine alike.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from infra.kafka_io import new_producer
+from infra.simulated_city import SHANGHAI, simulated_reports
+
+
+async def paced_send(bootstrap: str, topic: str, reports: list[dict], rate: float,
+                     sent: dict[str, float]) -> None:
+    producer = new_producer(bootstrap)
+    await producer.start()
+    try:
+        per_slice, started, pending = max(1, round(rate / 100)), time.time(), []
+        for first in range(0, len(reports), per_slice):
+            await asyncio.sleep(max(0.0, started + first / rate - time.time()))
+            for report in reports[first:first + per_slice]:
+                report["reported_at"] = datetime.now(SHANGHAI).isoformat(timespec="milliseconds")
+                sent[report["report_id"]] = time.time()  # wall clock: the worker's too
+                pending.append(await producer.send(topic, orjson.dumps(report),
+                                                   key=report["report_id"].encode()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def measure(bootstrap: str, send_topic: str, read_topic: str, reports: list[dict],
+                  rate: float, result_of, timeout: float) -> Run:
+    """Sent and arrival times by report id, after one warm-up report through."""
+    if send_topic == read_topic:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        await admin.create_topics([NewTopic(send_topic, 6, 1)])
+        await admin.close()
+    consumer = AIOKafkaConsumer(read_topic, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    run = Run({}, {})
+
+    async def consume() -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=100)
+            now = time.time()
+            for record in (r for batch in batches.values() for r in batch):
+                if (report_id := result_of(record)) is not None:
+                    run.arrived.setdefault(report_id, now)  # the first: repeats are dropped
+
+    async def until(condition, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    reading = asyncio.create_task(consume())
+    try:
+        warmup = list(simulated_reports(1, run_id=f"warm-{uuid.uuid4().hex[:8]}"))
+        await paced_send(bootstrap, send_topic, warmup, rate, {})
+        await until(lambda: warmup[0]["report_id"] in run.arrived, 120)
+        await paced_send(bootstrap, send_topic, reports, rate, run.sent)
+        await until(lambda: all(key in run.arrived for key in run.sent), timeout)
+    finally:
+        reading.cancel()
+        await consumer.stop()
+    return run
+
+
+@dataclass
+class Run:
+    sent: dict[str, float]
+    arrived: dict[str, float]
+
+    def latencies(self) -> list[float]:
+        return [self.arrived[key] - at for key, at in self.sent.items() if key in self.arrived]
+
+    def row(self, path: str, rate: float) -> str:
+        done, count = self.latencies(), len(self.sent)
+        missing = f" ({count - len(done)} missing)" if len(done) < count else ""
+        span = max(self.arrived[key] for key in self.sent if key in self.arrived) \
+            - min(self.sent.values())
+        return (f"| {path} | {rate:,.0f}/s | {len(done):,}{missing} | "
+                + " | ".join(f"{1000 * quantile(done, q):.1f}" for q in (0.5, 0.99, 1.0))
+                + f" | {len(done) / span:,.0f}/s |")
+
+
+def quantile(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
