@@ -4,9 +4,9 @@ Where each partition starts is the store's business, not the consumer group's: w
 partition is assigned, the consumer moves to the position its step tracked in the store
 (the offset after the last message recorded, in the same transaction as its events). A
 message recorded before is therefore not handed over again, and none is skipped.
-Offsets are committed all the same, in the background shortly after each batch, so that
-lag shows in the usual tools; they are never read back: a partition the store has no position for starts from
-the beginning.
+Offsets are committed all the same, in the background shortly after each batch
+(infra/offset_commits.py), so that lag shows in the usual tools; they are never read back:
+a partition the store has no position for starts from the beginning.
 
 It replaced Faust agents (`take_events`): the steps take whole batches and recognise
 redeliveries themselves, so Faust's per-message events, acks and buffers bought nothing,
@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from dispatch.service_layer.inbound import InboundMessage
+from infra.offset_commits import BackgroundCommits
 
 log = logging.getLogger("grid_dispatch.worker")
 
@@ -84,20 +85,14 @@ async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: in
     placing = SeekToTracked(consumer, tracked, revoke_wait=session_timeout)
     consumer.subscribe([topic], listener=placing)
     await consumer.start()
-    committing: asyncio.Future | None = None
-    to_commit: dict[TopicPartition, int] = {}
+    commits = BackgroundCommits(consumer, topic)
     try:
         while True:
             if placing.unplaced:
                 await placing.place()
                 if placing.unplaced:
                     await asyncio.sleep(1.0)
-            # Committed for lag monitoring only (never read back): in the background, so a
-            # batch does not wait a round trip to the broker; one at a time, so they land
-            # in order, the latest offsets of each partition taken when the last is done.
-            if to_commit and (committing is None or committing.done()):
-                committing = asyncio.ensure_future(commit(consumer, topic, to_commit))
-                to_commit = {}
+            commits.start_waiting()   # offered while the one before was running
             batches = await consumer.getmany(timeout_ms=50, max_records=batch_size)
             messages = [InboundMessage(record.topic, record.partition, record.offset,
                                        record.key, record.value)
@@ -109,24 +104,8 @@ async def consume_batches(bootstrap: str, topic: str, group: str, batch_size: in
                 await placing.in_flight
             finally:
                 placing.in_flight = None
-            to_commit.update({TopicPartition(p.topic, p.partition): records[-1].offset + 1
-                              for p, records in batches.items() if records})
+            commits.offer({TopicPartition(p.topic, p.partition): records[-1].offset + 1
+                           for p, records in batches.items() if records})
     finally:
-        if committing is not None:
-            await asyncio.wait([committing], timeout=5.0)
-            committing.cancel()   # (done by now, or given up: it must not land after the next)
-        if to_commit:
-            await asyncio.wait([asyncio.ensure_future(commit(consumer, topic, to_commit))],
-                               timeout=5.0)
+        await commits.close()
         await consumer.stop()
-
-
-async def commit(consumer: AIOKafkaConsumer, topic: str, offsets: dict) -> None:
-    # Partitions a rebalance took meanwhile are left out: one of them would fail the rest.
-    offsets = {tp: at for tp, at in offsets.items() if tp in consumer.assignment()}
-    if not offsets:
-        return
-    try:
-        await consumer.commit(offsets)
-    except Exception as error:  # a rebalance took the partition: the store knows
-        log.info("offsets of %s not committed (%s); the store's positions stand", topic, error)

@@ -2,8 +2,9 @@
 
 A clean return means the task is done (the projector, once its worker relays); anything
 else that escapes them (the broker unreachable for longer than a client retries, the store
-locked past its timeout) is logged and the task started again after a pause. Without this a failed task would end
-silently while the process lived on: no more relaying, and the store's lease still held.
+locked past its timeout) is logged and the task started again after a pause. Without this
+a failed task would end silently while the process lived on: no more relaying, and the
+store's lease still held.
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from infra.inbound_consumer import commit
+from infra.offset_commits import BackgroundCommits
 
 log = logging.getLogger("grid_dispatch.worker")
 
@@ -42,15 +42,15 @@ async def follow_events(bootstrap: str, topic: str, group: str, batch_size: int,
                                 max_poll_records=batch_size, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
-    partitions = _assign(consumer, topic, start_at)
-    ends, committing = None, None
+    partitions, ends = _assign(consumer, topic, start_at), None
+    commits = BackgroundCommits(consumer, topic)
     try:
         while True:
-            known = consumer.partitions_for_topic(topic) or set()
-            if not known <= set(start_at):
+            added = (consumer.partitions_for_topic(topic) or set()) - start_at.keys()
+            if added:
                 log.warning("%s has new partitions %s: read from their start", topic,
-                            sorted(known - set(start_at)))
-                start_at.update(dict.fromkeys(known - set(start_at), 0))
+                            sorted(added))
+                start_at.update(dict.fromkeys(added, 0))
                 partitions, ends = _assign(consumer, topic, start_at), None
             if drain is not None and drain.is_set():
                 ends = ends or await consumer.end_offsets(partitions)
@@ -76,10 +76,10 @@ async def follow_events(bootstrap: str, topic: str, group: str, batch_size: int,
             for tp, records in batches.items():
                 if records:
                     start_at[tp.partition] = records[-1].offset + 1
-            if events and (committing is None or committing.done()):
-                committing = asyncio.ensure_future(commit(
-                    consumer, topic, {TopicPartition(topic, n): at for n, at in start_at.items()}))
+            if events:
+                commits.offer({TopicPartition(topic, n): at for n, at in start_at.items()})
     finally:
+        await commits.close()
         await consumer.stop()
 
 

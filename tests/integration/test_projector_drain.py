@@ -17,36 +17,47 @@ def events(count: int, tag: str) -> list[tuple[bytes, bytes]]:
             for n in range(count)]
 
 
-def test_a_drain_applies_everything_published_before_it_was_asked_then_returns(kafka_bootstrap):
+def fresh_topic(bootstrap: str, count: int, tag: str) -> str:
     topics = Topics(prefix=f"d{uuid.uuid4().hex[:8]}.")
-    ensure_topics_sync(kafka_bootstrap, topics)
-    publish(kafka_bootstrap, topics.events, events(3000, "a"))
+    ensure_topics_sync(bootstrap, topics)
+    publish(bootstrap, topics.events, events(count, tag))
+    return topics.events
+
+
+def drained(bootstrap: str, topic: str, start_at: dict[int, int], batch_size: int,
+            pause: float = 0.0) -> list[dict]:
+    """What the projector applied, asked to drain from the start."""
     applied: list[dict] = []
 
     async def apply(batch: list[dict]) -> None:
         applied.extend(batch)
-        await asyncio.sleep(0.01)   # slower than the topic: the drain must wait for it
+        await asyncio.sleep(pause)
 
     async def main() -> None:
         drain = asyncio.Event()
         drain.set()
-        await asyncio.wait_for(follow_events(kafka_bootstrap, topics.events, "drain-test", 200,
-                                             apply, dict.fromkeys(range(6), 0), drain), 60)
+        await asyncio.wait_for(follow_events(bootstrap, topic, f"g-{uuid.uuid4().hex[:6]}",
+                                             batch_size, apply, start_at, drain), 60)
     asyncio.run(main())
+    return applied
+
+
+def test_a_drain_applies_everything_published_before_it_was_asked_then_returns(kafka_bootstrap):
+    topic = fresh_topic(kafka_bootstrap, 3000, "a")
+    # Slower than the topic: the drain must wait for it.
+    applied = drained(kafka_bootstrap, topic, dict.fromkeys(range(6), 0), 200, pause=0.01)
     assert sorted(e["n"] for e in applied) == list(range(3000))
 
 
 def test_without_a_drain_it_follows_until_cancelled(kafka_bootstrap):
-    topics = Topics(prefix=f"d{uuid.uuid4().hex[:8]}.")
-    ensure_topics_sync(kafka_bootstrap, topics)
-    publish(kafka_bootstrap, topics.events, events(100, "b"))
+    topic = fresh_topic(kafka_bootstrap, 100, "b")
     applied: list[dict] = []
 
     async def apply(batch: list[dict]) -> None:
         applied.extend(batch)
 
     async def main() -> bool:
-        task = asyncio.create_task(follow_events(kafka_bootstrap, topics.events, "follow-test",
+        task = asyncio.create_task(follow_events(kafka_bootstrap, topic, "follow-test",
                                                  50, apply, dict.fromkeys(range(6), 0)))
         for _ in range(300):
             if len(applied) == 100:
@@ -63,22 +74,10 @@ def test_without_a_drain_it_follows_until_cancelled(kafka_bootstrap):
 def test_it_starts_at_the_offsets_given_and_moves_them_on(kafka_bootstrap):
     # The worker passes the end offsets taken before its views were built from the store:
     # what came before is in them already.
-    topics = Topics(prefix=f"d{uuid.uuid4().hex[:8]}.")
-    ensure_topics_sync(kafka_bootstrap, topics)
-    publish(kafka_bootstrap, topics.events, events(600, "c"))
-    start_at = end_offsets(kafka_bootstrap, topics.events)
+    topic = fresh_topic(kafka_bootstrap, 600, "c")
+    start_at = end_offsets(kafka_bootstrap, topic)
     assert sum(start_at.values()) == 600
-    publish(kafka_bootstrap, topics.events, events(300, "d"))
-    applied: list[dict] = []
-
-    async def apply(batch: list[dict]) -> None:
-        applied.extend(batch)
-
-    async def main() -> None:
-        drain = asyncio.Event()
-        drain.set()
-        await asyncio.wait_for(follow_events(kafka_bootstrap, topics.events, "start-test", 100,
-                                             apply, start_at, drain), 60)
-    asyncio.run(main())
+    publish(kafka_bootstrap, topic, events(300, "d"))
+    applied = drained(kafka_bootstrap, topic, start_at, 100)
     assert sorted(e["n"] for e in applied) == list(range(300))
     assert sum(start_at.values()) == 900   # a restart would go on from here
