@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 
-from benchmarks import end_to_end, latency, policy_decisions, rebuild
+from benchmarks import end_to_end, gc_pauses, latency, policy_decisions, rebuild
 
 SIZES = {  # name: (default, smoke)
     "policy": (200_000, 2_000),
     "rebuild": (140_000, 1_000),     # incidents; about 7 events each: over 1,000,000 events
+    "gc": (60_000, 300),             # incidents fed to live views
     "end-to-end": (20_000, 500),
     "latency": (2_000, 200),         # reports per second, for --seconds (10; smoke: 1)
 }
@@ -42,6 +43,8 @@ def main() -> None:
             policy_decisions.run(size, linear_count=200 if args.smoke else 2_000)
         elif name == "rebuild":
             rebuild.run(size)
+        elif name == "gc":
+            gc_pauses.run(size)
         elif name == "latency":
             latency.run(size, 1.0 if args.smoke else args.seconds, profile=args.profile,
                         processes=args.processes)

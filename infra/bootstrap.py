@@ -1,7 +1,6 @@
 """The composition root: settings in, wired parts out. Nothing else builds them."""
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -11,6 +10,7 @@ from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.route_reports import RouteReports
 from dispatch.territory.view import TerritoryView
 from infra.broker import LocalBroker
+from infra.gc_policy import spare_the_garbage_collector
 from infra.settings import Settings
 from infra.store import sqlite_service
 from infra.topics import ensure_topics_sync
@@ -66,17 +66,6 @@ def build_engine(settings: Settings) -> Engine:
     return Engine(settings, service, dispatcher.territory, dispatcher.policy,
                   RouteReports(service, dispatcher), HandleCommands(service, dispatcher),
                   OpenIncidentsStore(settings.views))
-
-
-def spare_the_garbage_collector() -> None:
-    """The worker allocates a few dozen objects per event and keeps the live views (millions
-    of objects) for good; CPython's default thresholds then run a collection every 700
-    allocations and a full one, walking every view, every 70,000. Measured on the
-    end-to-end benchmark: a quarter of the worker's CPU (786 against 616 µs an incident).
-    What start-up built (territory, policy index, views from the store) is frozen out of
-    the collections; young objects are collected every 50,000 allocations instead."""
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:

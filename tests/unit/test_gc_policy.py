@@ -1,0 +1,66 @@
+"""The worker's garbage-collector policy: middle and full collections freeze their survivors."""
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from infra.gc_policy import FreezeSurvivors, frozen_garbage
+
+
+class Node:
+    def __init__(self) -> None:
+        self.me = self   # a cycle: only the cyclic collector can reclaim it
+
+
+@pytest.fixture
+def hook():
+    thresholds = gc.get_threshold()
+    gc.unfreeze()
+    installed = FreezeSurvivors().install()
+    yield installed
+    installed.remove()
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+@pytest.mark.parametrize("generation", [1, 2])
+def test_a_middle_or_full_collection_freezes_what_survived_it(hook, generation):
+    kept = [Node() for _ in range(100)]
+    assert gc.get_freeze_count() == 0
+    gc.collect(generation)
+    assert hook.freezes == 1
+    assert gc.get_freeze_count() >= len(kept)
+    assert all(gc.is_tracked(node) for node in kept)
+
+
+def test_young_collections_freeze_nothing(hook):
+    Node()
+    gc.collect(0)
+    assert hook.freezes == 0 and gc.get_freeze_count() == 0
+
+
+def test_garbage_is_collected_before_the_survivors_are_frozen(hook):
+    dead = Node()
+    gone = weakref.ref(dead)
+    del dead
+    gc.collect()
+    assert gone() is None   # reclaimed by that collection, not frozen with the living
+
+
+def test_installing_twice_adds_one_hook(hook):
+    FreezeSurvivors().install()
+    assert sum(isinstance(h, FreezeSurvivors) for h in gc.callbacks) == 1
+
+
+def test_a_cycle_that_dies_once_frozen_is_what_frozen_garbage_counts(hook):
+    node = Node()
+    gone = weakref.ref(node)
+    gc.collect()            # frozen alive
+    del node
+    gc.collect()            # a cycle among frozen objects: out of the collector's reach
+    assert gone() is not None
+    assert frozen_garbage() >= 1
+    assert gone() is None
+    assert hook in gc.callbacks   # the hook is back after measuring
