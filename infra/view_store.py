@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,8 +55,24 @@ class OpenIncidentsStore:
         with self._connect() as connection:
             self._upsert(connection, view, changed)
 
+    def catch_up(self, view: OpenIncidentsByDepartment,
+                 still_stored: Callable[[list[str]], set[str]]) -> None:
+        """Bring the file up to a view just built from the store, in one transaction,
+        without taking back what another worker saved meanwhile: a newer row stays, and a
+        row of an incident the view lacks stays if the store has it (recorded after the
+        view was built), else goes (left from another store). A worker starting uses this."""
+        with self._connect() as connection:
+            self._upsert(connection, view, list(view.rows))
+            unknown = [incident_id for (incident_id,) in
+                       connection.execute("SELECT incident_id FROM open_incidents")
+                       if incident_id not in view.rows]
+            gone = set(unknown) - still_stored(unknown) if unknown else set()
+            connection.executemany("DELETE FROM open_incidents WHERE incident_id = ?",
+                                   [(incident_id,) for incident_id in gone])
+
     def replace(self, view: OpenIncidentsByDepartment) -> None:
-        """Swap the whole view in one transaction (after a rebuild)."""
+        """Swap the whole view in one transaction: `grid-dispatch rebuild`, whose rows are
+        written as the replay has them, whatever version the file held."""
         with self._connect() as connection:
             connection.execute("DELETE FROM open_incidents")
             self._upsert(connection, view, list(view.rows))

@@ -64,7 +64,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     # The route step finds the originals of repeated reports in the views' index, which
     # the event stream keeps current (closings included) for every worker alike.
     route_reports.duplicates = views.duplicates
-    view_store.replace(views.open_incidents)
+    view_store.catch_up(views.open_incidents, route_reports.service.stored_ids)
     views.take_changed_open()
     registry, metrics = registry_for(views)
     if settings.metrics_port:

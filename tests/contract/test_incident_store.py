@@ -37,6 +37,12 @@ class IncidentStoreContract:
         assert service.tracked_position("incidents.reported:1") is None
         assert service.existing([incident.id, new_incident("B").id]) == {incident.id}
 
+    def test_stored_ids_answers_for_ids_as_text(self, service):
+        incident = new_incident("A")
+        service.record([incident], Tracking("incidents.reported:0", 5))
+        asked = [str(incident.id), str(new_incident("B").id), "not-a-uuid", ""]
+        assert service.stored_ids(asked) == {str(incident.id)}
+
     def test_a_refused_transaction_leaves_neither_events_nor_tracking(self, service):
         service.record([new_incident("A")], Tracking("incidents.reported:0", 1))
         with pytest.raises(IntegrityError):
