@@ -4,7 +4,8 @@ Fed by the projector until the worker holds the store's lease, then by its relay
 both at once (infra/lease_tasks.py). The rows changed by a batch are saved to the views
 file in a thread; a save that fails (the file locked by another worker) leaves them marked
 changed, and `flush`, which the worker calls every second, saves them even if no batch
-comes.
+comes. Incidents finished long enough ago leave the views after a save (projections/
+finished_incidents.py), never before their last row is saved.
 """
 from __future__ import annotations
 
@@ -24,14 +25,15 @@ class LiveViews:
         await self.flush()
 
     async def flush(self) -> None:
-        """Save the rows changed since the last save that worked."""
+        """Save the rows changed since the last save that worked; then let go of the
+        incidents finished long enough ago (their last rows are saved by then)."""
         views = self.views
         async with self._saving:
             changed = views.take_changed_open()
-            if not changed:
-                return
-            try:
-                await asyncio.to_thread(self.view_store.save, views.open_incidents, changed)
-            except Exception:
-                views.changed_open |= changed
-                raise
+            if changed:
+                try:
+                    await asyncio.to_thread(self.view_store.save, views.open_incidents, changed)
+                except Exception:
+                    views.changed_open |= changed
+                    raise
+            views.release_finished()

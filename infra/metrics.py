@@ -67,6 +67,10 @@ class ViewsCollector:
         for (stage, light), count in sorted(self.views.light_counts(self.clock()).items()):
             lights.add_metric([stage, light], count)
         yield lights
+        yield GaugeMetricFamily("grid_dispatch_live_view_incidents",
+                                "Incidents held in the worker's live views: the open ones and "
+                                "those finished within GRID_DISPATCH_KEEP_FINISHED_HOURS",
+                                value=len(self.views.facts.facts))
 
 
 def registry_for(views: Views) -> tuple[CollectorRegistry, WorkerMetrics]:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_KEEP_HOURS = 24 * 366  # a year: more would hold about every incident ever
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Settings:
     store_sync: str = "normal"   # the store's commit durability: normal | full (sqlite_store.py)
     worker_index: int = 0      # which of several workers sharing the store (worker --processes)
     recent_incidents: int = 20_000   # incidents kept after being stored (recent_incidents.py)
+    keep_finished_hours: float = 24.0  # finished incidents stay in live views this long
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -74,6 +77,7 @@ class Settings:
             worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
             store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
             recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
+            keep_finished_hours=_hours(env, "GRID_DISPATCH_KEEP_FINISHED_HOURS", "24"),
         )
 
     def environment(self, bootstrap: str) -> dict[str, str]:
@@ -86,7 +90,8 @@ class Settings:
                "GRID_DISPATCH_TOPIC_PREFIX": self.topics.prefix,
                "GRID_DISPATCH_BATCH_SIZE": str(self.batch_size),
                "GRID_DISPATCH_WORKER_INDEX": str(self.worker_index),
-               "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents)}
+               "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents),
+               "GRID_DISPATCH_KEEP_FINISHED_HOURS": repr(self.keep_finished_hours)}
         for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),
                            ("GRID_DISPATCH_TERRITORY", self.territory_path),
                            ("GRID_DISPATCH_DUPLICATES", self.duplicates_path)):
@@ -95,6 +100,14 @@ class Settings:
         if self.metrics_port:
             env["GRID_DISPATCH_METRICS_PORT"] = str(self.metrics_port)
         return env
+
+    @property
+    def keep_finished(self) -> timedelta:
+        """How long a finished incident stays in a worker's live views."""
+        if not 0 <= self.keep_finished_hours <= MAX_KEEP_HOURS:   # (NaN fails too)
+            raise ValueError(f"GRID_DISPATCH_KEEP_FINISHED_HOURS={self.keep_finished_hours!r}: "
+                             f"expected hours from 0 to {MAX_KEEP_HOURS}")
+        return timedelta(hours=self.keep_finished_hours)
 
     @property
     def route_group(self) -> str:
@@ -124,3 +137,11 @@ class Settings:
     @property
     def views(self) -> Path:
         return self.views_path or self.home / "views.sqlite"
+
+
+def _hours(env, name: str, default: str) -> float:
+    text = env.get(name, default)
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r}: expected a number of hours") from None

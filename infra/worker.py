@@ -60,7 +60,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     # twice are dropped by (incident id, version).
     events_from = end_offsets(bootstrap, topics.events)
     views = views_from_store(route_reports.service, show_progress=False,
-                             duplicate_rules=DuplicateRules.load(settings.duplicates_path))
+                             duplicate_rules=DuplicateRules.load(settings.duplicates_path),
+                             keep_finished=settings.keep_finished)
     # The route step finds the originals of repeated reports in the views' index, which
     # the event stream keeps current (closings included) for every worker alike.
     route_reports.duplicates = views.duplicates

@@ -64,6 +64,8 @@ class IncidentFactsView:
         for event in events:
             facts = self.facts.get(event["incident_id"])
             if facts is None:
+                if event["type"] != "Reported":
+                    continue  # an incident let go of once finished (views.py): it stays gone
                 facts = self.facts[event["incident_id"]] = IncidentFacts(event["incident_id"])
             elif event["version"] <= facts.version:
                 continue

@@ -38,6 +38,8 @@ class OpenIncidentsByDepartment:
             if row is not None and event["version"] <= row.version:
                 continue  # a resent event: applied already
             if row is None:
+                if event["type"] != "Reported":
+                    continue  # an incident let go of once finished (views.py): it stays gone
                 row = self.rows[incident_id] = IncidentRow(0, UNASSIGNED, True)
             row.version = event["version"]
             kind = event["type"]

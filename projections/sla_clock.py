@@ -97,6 +97,8 @@ class SlaClocks:
             incident_id = event["incident_id"]
             row = incidents.get(incident_id)
             if row is None:
+                if event["type"] != "Reported":
+                    continue  # an incident let go of once finished (views.py): it stays gone
                 row = incidents[incident_id] = IncidentClocks()
             elif event["version"] <= row.version:
                 continue  # a resent event: applied already

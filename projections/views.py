@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from projections.duplicate_candidates import DuplicateCandidates
+from projections.finished_incidents import FinishedIncidents
 from projections.incident_facts import IncidentFactsView
 from projections.open_incidents import OpenIncidentsByDepartment
 from policies.calendar_timeline import CalendarRangeError
@@ -20,7 +21,8 @@ from projections.sla_clock import SlaClocks
 
 class Views:
     def __init__(self, open_incidents: OpenIncidentsByDepartment | None = None,
-                 duplicates: DuplicateCandidates | None = None):
+                 duplicates: DuplicateCandidates | None = None,
+                 keep_finished: timedelta | None = None):
         self.open_incidents = open_incidents or OpenIncidentsByDepartment()
         self.duplicates = duplicates or DuplicateCandidates()
         self.facts = IncidentFactsView()
@@ -28,6 +30,9 @@ class Views:
         self.sla_problems: list[tuple[str, int, str]] = []
         self.changed_open: set[str] = set()
         self.changed_sla: set[str] = set()
+        # None: every incident stays (reports, rebuilds); else finished ones go after that.
+        self.finished = FinishedIncidents(keep_finished) if keep_finished is not None else None
+        self._unsaved_finished: list[str] = []
 
     def apply(self, events: Iterable[dict[str, Any]]) -> None:
         batch = events if isinstance(events, list) else list(events)
@@ -44,6 +49,25 @@ class Views:
                 # clocks before raising: count them all (a rare path, a superset is fine).
                 self.changed_sla.update(event["incident_id"] for event in remaining)
                 remaining = self._skip_failed(remaining, error)
+        if self.finished is not None:
+            self.finished.note(batch)
+
+    def release_finished(self) -> int:
+        """Let go of the incidents that ended more than `keep_finished` ago (see
+        projections/finished_incidents.py); how many went. One whose open-incidents row is
+        still to be saved waits for a call after the save."""
+        if self.finished is None:
+            return 0
+        due = self._unsaved_finished + self.finished.due()
+        self._unsaved_finished = [i for i in due if i in self.changed_open]
+        released = 0
+        for incident_id in due:
+            if incident_id not in self.changed_open:
+                self.open_incidents.rows.pop(incident_id, None)
+                self.sla.incidents.pop(incident_id, None)
+                self.changed_sla.discard(incident_id)
+                released += self.facts.facts.pop(incident_id, None) is not None
+        return released
 
     def _skip_failed(self, events: list[dict[str, Any]], error: Exception) -> list[dict[str, Any]]:
         """A time beyond the calendar file's years: keep that event in plain sight as a

@@ -41,3 +41,18 @@ def test_a_flush_saves_what_a_failed_save_left_without_another_batch(tmp_path):
     assert store.load().rows == {}
     asyncio.run(live.flush())
     assert store.load().rows == live.views.open_incidents.rows
+
+
+def test_finished_incidents_leave_only_once_their_rows_are_saved(tmp_path):
+    from datetime import timedelta
+    events = histories(30)
+    ended = {e["incident_id"] for e in events if e["type"] in ("Closed", "Voided")}
+    store = StoreThatFailsOnce(tmp_path / "views.sqlite")
+    live = LiveViews(Views(keep_finished=timedelta(0)), store)
+    with pytest.raises(TimeoutError):
+        asyncio.run(live.apply(events))
+    assert ended <= set(live.views.facts.facts)       # not saved yet: still held
+    asyncio.run(live.flush())
+    assert not ended & set(live.views.facts.facts)
+    saved = store.load().rows
+    assert ended <= set(saved) and not any(saved[i].is_open for i in ended)

@@ -17,6 +17,7 @@ def test_metrics_read_the_live_views_with_bounded_labels():
     assert total == sum(views.open_incidents.counts().values())
     assert 'grid_dispatch_open_incidents_by_district{district="D01"}' in text
     assert "grid_dispatch_dead_letters_total 2.0" in text
+    assert "grid_dispatch_live_view_incidents 40.0" in text
     assert "# TYPE grid_dispatch_route_batch_seconds histogram" in text
     stage_lines = [l for l in text.splitlines() if l.startswith("grid_dispatch_open_stages{")]
     assert stage_lines and all('light="' in l and 'stage="' in l for l in stage_lines)
