@@ -1,9 +1,15 @@
 """The `Incident` aggregate: one reported incident and the whole story of its handling.
 
 Public methods are commands: each checks its invariant and raises a named `DomainError`
-(changing nothing) or records one event through a private `@event` method. Every event
-carries `at`, the business time the thing happened, which the SLA clocks use; the store's
-own timestamp is only when it was recorded.
+(changing nothing) or records one event, a nested class whose `apply` is the change (the
+report itself is the `@event` on `__init__`). Every event carries `at`, the business time
+the thing happened, which the SLA clocks use; the store's own timestamp is only when it
+was recorded.
+
+Explicit event classes rather than `@event` methods: the decorator matches every call's
+arguments against the method's signature, then the event's fields against it again, about
+10 µs an event against 3.5 (two or three events per report, several per command). The
+stored topics (`dispatch.domain.incident:Incident.Located`, ...) and fields are the same.
 """
 from __future__ import annotations
 
@@ -86,11 +92,14 @@ class Incident(Aggregate):
         """Record where it is: the grid and the units over it, or why nothing answered.
         `place` is the territory's resolution as plain values."""
         self._guard("locate")
-        self._located(place, at)
+        self.trigger_event(self.Located, place=place, at=at)
 
-    @event("Located")
-    def _located(self, place: dict[str, Any], at: datetime) -> None:
-        self.place = place
+    class Located(Aggregate.Event):
+        place: dict[str, Any]
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.place = self.place
 
     def dispatch(self, decision: RoutingDecision, at: datetime) -> None:
         """Apply a routing decision: to a department, or to a named manual queue."""
@@ -98,22 +107,38 @@ class Incident(Aggregate):
         if decision.department in self.excluded_departments:
             raise ExcludedDepartment(self.id, decision.department)
         if decision.department is not None:
-            self._dispatched(decision.department, list(decision.co_handling), decision.rule_id,
-                             decision.policy_version, decision.sla_class, at)
+            self.trigger_event(self.Dispatched, department=decision.department,
+                               co_handling=list(decision.co_handling), rule_id=decision.rule_id,
+                               policy_version=decision.policy_version,
+                               sla_class=decision.sla_class, at=at)
         else:
-            self._queued(decision.manual_queue, decision.rule_id, decision.policy_version,
-                         decision.sla_class, at)
+            self.trigger_event(self.QueuedForManualDispatch, manual_queue=decision.manual_queue,
+                               rule_id=decision.rule_id, policy_version=decision.policy_version,
+                               sla_class=decision.sla_class, at=at)
 
-    @event("Dispatched")
-    def _dispatched(self, department: str, co_handling: list[str], rule_id: str,
-                    policy_version: str, sla_class: str, at: datetime) -> None:
-        self._route_to(department, None, rule_id, policy_version, sla_class)
-        self.co_handling = co_handling
+    class Dispatched(Aggregate.Event):
+        department: str
+        co_handling: list[str]
+        rule_id: str
+        policy_version: str
+        sla_class: str
+        at: datetime
 
-    @event("QueuedForManualDispatch")
-    def _queued(self, manual_queue: str, rule_id: str, policy_version: str, sla_class: str,
-                at: datetime) -> None:
-        self._route_to(None, manual_queue, rule_id, policy_version, sla_class)
+        def apply(self, incident: Incident) -> None:
+            incident._route_to(self.department, None, self.rule_id, self.policy_version,
+                               self.sla_class)
+            incident.co_handling = self.co_handling
+
+    class QueuedForManualDispatch(Aggregate.Event):
+        manual_queue: str
+        rule_id: str
+        policy_version: str
+        sla_class: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident._route_to(None, self.manual_queue, self.rule_id, self.policy_version,
+                               self.sla_class)
 
     def _route_to(self, department: str | None, queue: str | None, rule_id: str,
                   policy_version: str, sla_class: str) -> None:
@@ -131,16 +156,26 @@ class Incident(Aggregate):
         self._require("reassign", "reason", reason)
         if decision.department is None or decision.department == self.department:
             raise InvalidCommand(self.id, "reassign", "needs a department other than the current one")
-        self._reassigned(decision.department, list(decision.co_handling), decision.rule_id,
-                         decision.policy_version, decision.sla_class, by, reason, at)
+        self.trigger_event(self.Reassigned, department=decision.department,
+                           co_handling=list(decision.co_handling), rule_id=decision.rule_id,
+                           policy_version=decision.policy_version, sla_class=decision.sla_class,
+                           by=by, reason=reason, at=at)
 
-    @event("Reassigned")
-    def _reassigned(self, department: str, co_handling: list[str], rule_id: str,
-                    policy_version: str, sla_class: str, by: str, reason: str,
-                    at: datetime) -> None:
-        self._route_to(department, None, rule_id, policy_version, sla_class)
-        self.co_handling = co_handling
-        self.reassign_count += 1
+    class Reassigned(Aggregate.Event):
+        department: str
+        co_handling: list[str]
+        rule_id: str
+        policy_version: str
+        sla_class: str
+        by: str
+        reason: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident._route_to(self.department, None, self.rule_id, self.policy_version,
+                               self.sla_class)
+            incident.co_handling = self.co_handling
+            incident.reassign_count += 1
 
     def reclassify(self, category: str, by: str, at: datetime) -> None:
         """A new category needs a new routing decision; earlier dispatches stay in history."""
@@ -148,35 +183,50 @@ class Incident(Aggregate):
         self._require("reclassify", "category", category)
         if category == self.category:
             raise InvalidCommand(self.id, "reclassify", f"the category is already {category}")
-        self._reclassified(self.category, category, by, at)
+        self.trigger_event(self.Reclassified, previous_category=self.category, category=category,
+                           by=by, at=at)
 
-    @event("Reclassified")
-    def _reclassified(self, previous_category: str, category: str, by: str, at: datetime) -> None:
-        self.category = category
-        self.status, self.department, self.manual_queue = S.AWAITING_ROUTING, None, None
-        self.pending_extension_hours = None
+    class Reclassified(Aggregate.Event):
+        previous_category: str
+        category: str
+        by: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.category = self.category
+            incident.status = S.AWAITING_ROUTING
+            incident.department = incident.manual_queue = None
+            incident.pending_extension_hours = None
 
     # -- the department's side ------------------------------------------------------------
     def accept(self, department: str, at: datetime) -> None:
         self._guard_department("accept", department)
-        self._accepted(department, at)
+        self.trigger_event(self.Accepted, department=department, at=at)
 
-    @event("Accepted")
-    def _accepted(self, department: str, at: datetime) -> None:
-        self.status = S.ACCEPTED
+    class Accepted(Aggregate.Event):
+        department: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.status = S.ACCEPTED
 
     def return_(self, department: str, reason: str, at: datetime) -> None:
         """退单: not ours. The department is excluded from every later decision."""
         self._guard_department("return", department)
         self._require("return", "reason", reason)
-        self._returned(department, reason, at)
+        self.trigger_event(self.Returned, department=department, reason=reason, at=at)
 
-    @event("Returned")
-    def _returned(self, department: str, reason: str, at: datetime) -> None:
-        self.excluded_departments.append(department)
-        self.returned_by.append(department)
-        self.return_count += 1
-        self.status, self.department, self.pending_extension_hours = S.AWAITING_ROUTING, None, None
+    class Returned(Aggregate.Event):
+        department: str
+        reason: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.excluded_departments.append(self.department)
+            incident.returned_by.append(self.department)
+            incident.return_count += 1
+            incident.status = S.AWAITING_ROUTING
+            incident.department = incident.pending_extension_hours = None
 
     def judge_return(self, number: int, justified: bool, by: str, note: str, at: datetime) -> None:
         """A supervisor judges the `number`-th return (1-based): an unjustified one is 推诿."""
@@ -185,12 +235,20 @@ class Incident(Aggregate):
         if number in self.judged_returns:
             raise InvalidCommand(self.id, "judge return", f"return {number} was judged already")
         self._require("judge return", "note", note)
-        self._return_judged(number, self.returned_by[number - 1], bool(justified), by, note, at)
+        self.trigger_event(self.ReturnJudged, number=number,
+                           department=self.returned_by[number - 1], justified=bool(justified),
+                           by=by, note=note, at=at)
 
-    @event("ReturnJudged")
-    def _return_judged(self, number: int, department: str, justified: bool, by: str, note: str,
-                       at: datetime) -> None:
-        self.judged_returns.append(number)
+    class ReturnJudged(Aggregate.Event):
+        number: int
+        department: str
+        justified: bool
+        by: str
+        note: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.judged_returns.append(self.number)
 
     def request_extension(self, department: str, hours: float, reason: str, at: datetime) -> None:
         self._guard_department("request extension", department)
@@ -199,57 +257,83 @@ class Incident(Aggregate):
             raise InvalidCommand(self.id, "request extension", "an extension is already pending")
         if not hours > 0:
             raise InvalidCommand(self.id, "request extension", f"hours must be positive, got {hours}")
-        self._extension_requested(department, float(hours), reason, at)
+        self.trigger_event(self.ExtensionRequested, department=department, hours=float(hours),
+                           reason=reason, at=at)
 
-    @event("ExtensionRequested")
-    def _extension_requested(self, department: str, hours: float, reason: str, at: datetime) -> None:
-        self.pending_extension_hours = hours
+    class ExtensionRequested(Aggregate.Event):
+        department: str
+        hours: float
+        reason: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.pending_extension_hours = self.hours
 
     def decide_extension(self, granted: bool, by: str, at: datetime, reason: str = "") -> None:
         self._guard("decide extension")
         if self.pending_extension_hours is None:
             raise InvalidCommand(self.id, "decide extension", "no extension is pending")
         if granted:
-            self._extension_granted(self.pending_extension_hours, by, at)
+            self.trigger_event(self.ExtensionGranted, hours=self.pending_extension_hours, by=by,
+                               at=at)
         else:
             self._require("refuse extension", "reason", reason)
-            self._extension_refused(by, reason, at)
+            self.trigger_event(self.ExtensionRefused, by=by, reason=reason, at=at)
 
-    @event("ExtensionGranted")
-    def _extension_granted(self, hours: float, by: str, at: datetime) -> None:
-        self.extension_hours += hours
-        self.pending_extension_hours = None
+    class ExtensionGranted(Aggregate.Event):
+        hours: float
+        by: str
+        at: datetime
 
-    @event("ExtensionRefused")
-    def _extension_refused(self, by: str, reason: str, at: datetime) -> None:
-        self.pending_extension_hours = None
+        def apply(self, incident: Incident) -> None:
+            incident.extension_hours += self.hours
+            incident.pending_extension_hours = None
+
+    class ExtensionRefused(Aggregate.Event):
+        by: str
+        reason: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.pending_extension_hours = None
 
     def suspend(self, by: str, reason: str, at: datetime) -> None:
         """挂账: waiting on something outside the department's hands; the clock pauses."""
         self._guard("suspend")
         self._require("suspend", "reason", reason)
-        self._suspended(by, reason, at)
+        self.trigger_event(self.Suspended, by=by, reason=reason, at=at)
 
-    @event("Suspended")
-    def _suspended(self, by: str, reason: str, at: datetime) -> None:
-        self.status = S.SUSPENDED
+    class Suspended(Aggregate.Event):
+        by: str
+        reason: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.status = S.SUSPENDED
 
     def resume(self, by: str, at: datetime) -> None:
         self._guard("resume")
-        self._resumed(by, at)
+        self.trigger_event(self.Resumed, by=by, at=at)
 
-    @event("Resumed")
-    def _resumed(self, by: str, at: datetime) -> None:
-        self.status = S.ACCEPTED
+    class Resumed(Aggregate.Event):
+        by: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.status = S.ACCEPTED
 
     def resolve(self, department: str, result: str, at: datetime) -> None:
         self._guard_department("resolve", department)
         self._require("resolve", "result", result)
-        self._resolved(department, result, at)
+        self.trigger_event(self.Resolved, department=department, result=result, at=at)
 
-    @event("Resolved")
-    def _resolved(self, department: str, result: str, at: datetime) -> None:
-        self.status = S.RESOLVED
+    class Resolved(Aggregate.Event):
+        department: str
+        result: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.status = S.RESOLVED
 
     # -- verification, rating, supervision -----------------------------------------------
     def verify(self, grid_worker: str, passed: bool, note: str, at: datetime) -> None:
@@ -257,18 +341,26 @@ class Incident(Aggregate):
         self._guard("verify")
         if not passed:
             self._require("verify", "note", note)
-            self._reopened(grid_worker, note, at)
+            self.trigger_event(self.Reopened, grid_worker=grid_worker, note=note, at=at)
         else:
-            self._closed(grid_worker, note, at)
+            self.trigger_event(self.Closed, grid_worker=grid_worker, note=note, at=at)
 
-    @event("Closed")
-    def _closed(self, grid_worker: str, note: str, at: datetime) -> None:
-        self.status = S.CLOSED
+    class Closed(Aggregate.Event):
+        grid_worker: str
+        note: str
+        at: datetime
 
-    @event("Reopened")
-    def _reopened(self, grid_worker: str, note: str, at: datetime) -> None:
-        self.status = S.ACCEPTED
-        self.rework_count += 1
+        def apply(self, incident: Incident) -> None:
+            incident.status = S.CLOSED
+
+    class Reopened(Aggregate.Event):
+        grid_worker: str
+        note: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.status = S.ACCEPTED
+            incident.rework_count += 1
 
     def rate(self, rating: str, by: str, at: datetime, resolved: bool = True) -> None:
         """The reporter's verdict: how satisfied, and whether the problem was solved."""
@@ -277,41 +369,58 @@ class Incident(Aggregate):
             raise InvalidCommand(self.id, "rate", f"already rated {self.rating}")
         if rating not in Rating._value2member_map_:
             raise InvalidCommand(self.id, "rate", f"unknown rating {rating!r}")
-        self._rated(rating, bool(resolved), by, at)
+        self.trigger_event(self.Rated, rating=rating, resolved=bool(resolved), by=by, at=at)
 
-    @event("Rated")
-    def _rated(self, rating: str, resolved: bool, by: str, at: datetime) -> None:
-        self.rating = rating
-        self.solved = resolved
+    class Rated(Aggregate.Event):
+        rating: str
+        resolved: bool
+        by: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.rating = self.rating
+            incident.solved = self.resolved
 
     def urge(self, by: str, note: str, at: datetime) -> None:
         """督办: a supervisor presses the current holder."""
         self._guard("urge")
-        self._urged(by, note, at)
+        self.trigger_event(self.Urged, by=by, note=note, at=at)
 
-    @event("Urged")
-    def _urged(self, by: str, note: str, at: datetime) -> None:
-        self.urge_count += 1
+    class Urged(Aggregate.Event):
+        by: str
+        note: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.urge_count += 1
 
     def void(self, by: str, reason: str, at: datetime) -> None:
         self._guard("void")
         self._require("void", "reason", reason)
-        self._voided(by, reason, at)
+        self.trigger_event(self.Voided, by=by, reason=reason, at=at)
 
-    @event("Voided")
-    def _voided(self, by: str, reason: str, at: datetime) -> None:
-        self.status = S.VOIDED
+    class Voided(Aggregate.Event):
+        by: str
+        reason: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.status = S.VOIDED
 
     def merge_into(self, original_id: UUID, by: str, at: datetime) -> None:
         """Closed as a duplicate: the public is pointed to the original."""
         self._guard("merge")
         if original_id == self.id:
             raise InvalidCommand(self.id, "merge", "an incident cannot duplicate itself")
-        self._merged(str(original_id), by, at)
+        self.trigger_event(self.MergedAsDuplicate, original_id=str(original_id), by=by, at=at)
 
-    @event("MergedAsDuplicate")
-    def _merged(self, original_id: str, by: str, at: datetime) -> None:
-        self.status, self.merged_into = S.MERGED, original_id
+    class MergedAsDuplicate(Aggregate.Event):
+        original_id: str
+        by: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.status, incident.merged_into = S.MERGED, self.original_id
 
     def alert_sla(self, key: str, stage: str, level: str, step: int, notified: list[str],
                   escalation_version: str, at: datetime) -> None:
@@ -320,30 +429,45 @@ class Incident(Aggregate):
         self._guard("urge")  # alerts concern open incidents only
         if key in self.sla_alerts:
             raise InvalidCommand(self.id, "alert", f"alert {key} was recorded already")
-        self._sla_alerted(key, stage, level, step, notified, escalation_version, at)
+        self.trigger_event(self.SlaAlerted, key=key, stage=stage, level=level, step=step,
+                           notified=notified, escalation_version=escalation_version, at=at)
 
-    @event("SlaAlerted")
-    def _sla_alerted(self, key: str, stage: str, level: str, step: int, notified: list[str],
-                     escalation_version: str, at: datetime) -> None:
-        self.sla_alerts.append(key)
+    class SlaAlerted(Aggregate.Event):
+        key: str
+        stage: str
+        level: str
+        step: int
+        notified: list[str]
+        escalation_version: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.sla_alerts.append(self.key)
 
     def reject_command(self, command_id: str, command_type: str, issued_by: str, reason: str,
                        at: datetime) -> None:
         """Keep a refused command in the incident's history, so the sender sees why."""
-        self._command_rejected(command_id, command_type, issued_by, reason, at)
+        self.trigger_event(self.CommandRejected, command_id=command_id, command_type=command_type,
+                           issued_by=issued_by, reason=reason, at=at)
 
-    @event("CommandRejected")
-    def _command_rejected(self, command_id: str, command_type: str, issued_by: str, reason: str,
-                          at: datetime) -> None:
-        pass
+    class CommandRejected(Aggregate.Event):
+        command_id: str
+        command_type: str
+        issued_by: str
+        reason: str
+        at: datetime
 
     def record_duplicate(self, duplicate_id: UUID, at: datetime) -> None:
         """The original keeps a note of every extra report of the same thing."""
         self._guard("record duplicate")
         if duplicate_id == self.id or str(duplicate_id) in self.duplicates:
             raise InvalidCommand(self.id, "record duplicate", f"{duplicate_id} is not a new duplicate")
-        self._duplicate_recorded(str(duplicate_id), at)
+        self.trigger_event(self.DuplicateRecorded, duplicate_id=str(duplicate_id), at=at)
 
-    @event("DuplicateRecorded")
-    def _duplicate_recorded(self, duplicate_id: str, at: datetime) -> None:
-        self.duplicates.append(duplicate_id)
+    class DuplicateRecorded(Aggregate.Event):
+        duplicate_id: str
+        at: datetime
+
+        def apply(self, incident: Incident) -> None:
+            incident.duplicates.append(self.duplicate_id)
+    
