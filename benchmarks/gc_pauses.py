@@ -54,9 +54,9 @@ def feed(rows: list[Row], thresholds: tuple[int, int, int], freeze: bool) -> dic
     saved = gc.get_threshold()
     gc.set_threshold(*thresholds)
     clock, hook = PauseClock(), FreezeSurvivors()
-    gc.callbacks.insert(0, clock)     # first: the freeze, if any, counts in the pause
     if freeze:
         hook.install()
+    gc.callbacks.append(clock)        # last: the freeze, if any, counts in the pause
     views = Views()
     started = time.perf_counter()
     try:

@@ -1,6 +1,7 @@
 """The composition root: settings in, wired parts out. Nothing else builds them."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -19,6 +20,9 @@ from infra.territory_source import territory_view
 from policies.loader import DEMO_POLICY, load_policy
 from policies.calendar import default_calendar
 from policies.routing_policy import RoutingPolicy, calendar_day_kind
+
+
+log = logging.getLogger("grid_dispatch.worker")
 
 
 def local_broker(settings: Settings) -> LocalBroker:
@@ -78,7 +82,13 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     engine = build_engine(settings)
     app = create_worker_app(settings, bootstrap, engine.route_reports, engine.handle_commands,
                             engine.views)
-    spare_the_garbage_collector()
+    survivors = spare_the_garbage_collector()
+
+    @app.timer(interval=60.0)
+    async def thaw_frozen_garbage() -> None:
+        found = survivors.thaw_if_due()
+        if found is not None:
+            log.info("hourly full collection: %d objects that died frozen reclaimed", found)
     print(f"grid-dispatch worker: broker {bootstrap}, store {settings.store}, "
           f"policy {engine.policy.version}", flush=True)
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

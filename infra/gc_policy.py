@@ -26,21 +26,28 @@ against 3-4% before (20,000 reports, timed with `gc.callbacks`).
 The price of freezing: an object alive at a middle collection that later dies *inside a
 reference cycle* is never reclaimed (reference counting still frees everything acyclic,
 which is what the views and the incidents hold). `frozen_garbage` counts such objects: 0
-in the benchmark, 14 after the route step stored 20,000 reports (5 freezes).
+in the benchmark, 14 after the route step stored 20,000 reports (5 freezes). So that it
+cannot pile up, a worker thaws and collects everything once an hour (`thaw_if_due`),
+and logs what that reclaimed.
 """
 from __future__ import annotations
 
 import gc
+import time
 from typing import Any
 
 THRESHOLDS = (10_000, 10, 100)  # young, middle (in young ones), full (in middle ones)
 
 
 class FreezeSurvivors:
-    """A `gc.callbacks` hook: after every middle or full collection, freeze what survived it."""
+    """A `gc.callbacks` hook: after every middle or full collection, freeze what survived it.
+    `thaw_if_due`, called from a worker's timer, reclaims what died frozen once an hour."""
 
-    def __init__(self) -> None:
+    def __init__(self, thaw_every: float = 3600.0, clock=time.monotonic) -> None:
         self.freezes = 0
+        self.thaw_every, self.clock = thaw_every, clock
+        self.last_thaw = clock()
+        self.reclaimed = 0   # objects found dead in cycles among the frozen, all thaws
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         # At "stop" of a middle or full collection the young generations have just been
@@ -49,6 +56,21 @@ class FreezeSurvivors:
         if phase == "stop" and info["generation"] >= 1:
             gc.freeze()
             self.freezes += 1
+
+    def thaw_if_due(self) -> int | None:
+        """Every `thaw_every` seconds: thaw everything, collect it whole (cycles that died
+        frozen are reclaimed), and freeze the survivors again. One full pause an hour, over
+        a heap that letting finished incidents go keeps bounded. How many objects it
+        reclaimed; None when not due. Never from inside a collection (it would not run)."""
+        now = self.clock()
+        if now - self.last_thaw < self.thaw_every:
+            return None
+        self.last_thaw = now
+        found = frozen_garbage()
+        gc.freeze()
+        self.freezes += 1
+        self.reclaimed += found
+        return found
 
     def install(self) -> "FreezeSurvivors":
         if not any(isinstance(hook, FreezeSurvivors) for hook in gc.callbacks):

@@ -30,10 +30,11 @@ class LiveViews:
         views = self.views
         async with self._saving:
             changed = views.take_changed_open()
-            if changed:
-                try:
+            try:
+                if changed:
                     await asyncio.to_thread(self.view_store.save, views.open_incidents, changed)
-                except Exception:
-                    views.changed_open |= changed
-                    raise
-            views.release_finished()
+            except Exception:
+                views.changed_open |= changed
+                raise
+            finally:  # those saved before go even while saves fail (memory stays bounded)
+                views.release_finished()

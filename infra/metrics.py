@@ -53,7 +53,9 @@ class ViewsCollector:
         for holder, count in self.views.open_incidents.counts().items():
             open_incidents.add_metric([holder], count)
         yield open_incidents
-        by_district = Counter(f.district or "unknown" for f in self.views.facts.facts.values()
+        # Scrapes run in the HTTP server's thread while the event loop changes the views:
+        # each dict is copied in one step (atomic under the GIL) before it is walked.
+        by_district = Counter(f.district or "unknown" for f in list(self.views.facts.facts.values())
                               if f.counts and f.closed_at is None)
         open_by_district = GaugeMetricFamily("grid_dispatch_open_incidents_by_district",
                                              "Open incidents by the district they are in",

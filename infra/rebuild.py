@@ -10,17 +10,20 @@ from tqdm import tqdm
 from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.incident_service import IncidentService
 from infra.settings import Settings
-from infra.store import sqlite_service
+from infra.store import sqlite_service, store_identity
 from infra.store_reader import ReadRows, rows_for
 from infra.view_store import OpenIncidentsStore
 from policies.duplicates import DuplicateRules
 from projections.duplicate_candidates import DuplicateCandidates
+from projections.open_incidents import IncidentRow
 from projections.views import Views
 
 
 def replay(service: IncidentService, views: Views, batch_size: int = 5000,
-           progress: Callable[[int], None] | None = None, read: ReadRows | None = None) -> int:
-    """Feed every stored incident event, in the store's order, into `views`."""
+           progress: Callable[[int], None] | None = None, read: ReadRows | None = None,
+           on_release: Callable[[dict[str, IncidentRow]], None] | None = None) -> int:
+    """Feed every stored incident event, in the store's order, into `views`. Views that
+    let finished incidents go hand their last rows to `on_release` as they do."""
     read = read or rows_for(service)
     position, count = 0, 0
     # A replay allocates millions of small, acyclic objects: the cyclic collector would
@@ -37,7 +40,9 @@ def replay(service: IncidentService, views: Views, batch_size: int = 5000,
                 # a worker starting holds no more than while running. The rows' change
                 # marks mean nothing here: the caller saves the whole view.
                 views.take_changed_open()
-                views.release_finished()
+                released = views.release_finished()
+                if on_release is not None and released:
+                    on_release(released)
             position = rows[-1][0]
             count += len(rows)
             if progress:
@@ -50,12 +55,13 @@ def replay(service: IncidentService, views: Views, batch_size: int = 5000,
 
 def views_from_store(service: IncidentService, show_progress: bool = True,
                      duplicate_rules: DuplicateRules | None = None,
-                     keep_finished: timedelta | None = None) -> Views:
+                     keep_finished: timedelta | None = None,
+                     on_release: Callable[[dict[str, IncidentRow]], None] | None = None) -> Views:
     views = Views(duplicates=DuplicateCandidates(duplicate_rules), keep_finished=keep_finished)
     total = service.recorder.max_notification_id() or 0
     with tqdm(total=total, desc="replaying events", unit="event", disable=not show_progress,
               leave=False) as bar:
-        replay(service, views, progress=bar.update)
+        replay(service, views, progress=bar.update, on_release=on_release)
     return views
 
 
@@ -65,6 +71,6 @@ def rebuild_views(settings: Settings) -> tuple[Views, int]:
     total = service.recorder.max_notification_id() or 0
     with tqdm(total=total, desc="replaying events", unit="event") as bar:
         count = replay(service, views, progress=bar.update)
-    OpenIncidentsStore(settings.views).replace(views.open_incidents)
+    OpenIncidentsStore(settings.views).replace(views.open_incidents, store_identity(service))
     views.take_changed_open()
     return views, count

@@ -1,6 +1,7 @@
 """Event-store configuration: which eventsourcing persistence module, and where."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
@@ -27,3 +28,13 @@ def sqlite_service(path: Path, synchronous: str = "normal",
 def memory_service() -> IncidentService:
     return IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.popo",
                                 "TRANSCODER_TOPIC": FAST_TRANSCODER})
+
+
+def store_identity(service: IncidentService) -> str | None:
+    """What tells this store apart from another at the same path (one deleted and made
+    again): a digest of its first record, which holds the moment it was written. None
+    while the store is empty."""
+    first = service.notifications_after(0, 1)
+    if not first:
+        return None
+    return hashlib.sha256(first[0].topic.encode() + b"\0" + first[0].state).hexdigest()[:32]

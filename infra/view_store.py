@@ -1,8 +1,13 @@
-"""SQLite persistence for the open-incidents view: rows saved as they change."""
+"""SQLite persistence for the open-incidents view: rows saved as they change.
+
+The file belongs to one store (`meta.store` holds its identity, infra/store.py): a worker
+starting claims it, and a file written for another store (one deleted and made again at
+the same path) is emptied then, before any row is saved.
+"""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,7 +19,11 @@ CREATE TABLE IF NOT EXISTS open_incidents (
     version INTEGER NOT NULL,
     holder TEXT NOT NULL,
     is_open INTEGER NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 
@@ -24,7 +33,7 @@ class OpenIncidentsStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(SCHEMA)
+            connection.executescript(SCHEMA)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -58,27 +67,40 @@ class OpenIncidentsStore:
         with self._connect() as connection:
             self._upsert(connection, view, changed)
 
-    def catch_up(self, view: OpenIncidentsByDepartment,
-                 still_stored: Callable[[list[str]], set[str]]) -> None:
+    def claim_for(self, store_identity: str | None) -> None:
+        """Make the file this store's: emptied if it was written for another one."""
+        with self._connect() as connection:
+            self._claim(connection, store_identity)
+
+    def save_rows(self, rows: dict[str, IncidentRow]) -> None:
+        """Save these rows as they are (a replay's finished incidents as they ended)."""
+        with self._connect() as connection:
+            self._upsert(connection, OpenIncidentsByDepartment(rows), list(rows))
+
+    def catch_up(self, view: OpenIncidentsByDepartment) -> None:
         """Bring the file up to a view just built from the store, in one transaction,
-        without taking back what another worker saved meanwhile: a newer row stays, and a
-        row of an incident the view lacks stays if the store has it (recorded after the
-        view was built), else goes (left from another store). A worker starting uses this."""
+        without taking back what another worker saved meanwhile: a newer row stays, as
+        does a row the view lacks (an incident it let go of once finished, whose last row
+        the replay saved, or one recorded since). A worker starting uses this."""
         with self._connect() as connection:
             self._upsert(connection, view, list(view.rows))
-            unknown = [incident_id for (incident_id,) in
-                       connection.execute("SELECT incident_id FROM open_incidents")
-                       if incident_id not in view.rows]
-            gone = set(unknown) - still_stored(unknown) if unknown else set()
-            connection.executemany("DELETE FROM open_incidents WHERE incident_id = ?",
-                                   [(incident_id,) for incident_id in gone])
 
-    def replace(self, view: OpenIncidentsByDepartment) -> None:
+    def replace(self, view: OpenIncidentsByDepartment, store_identity: str | None) -> None:
         """Swap the whole view in one transaction: `grid-dispatch rebuild`, whose rows are
         written as the replay has them, whatever version the file held."""
         with self._connect() as connection:
             connection.execute("DELETE FROM open_incidents")
+            self._claim(connection, store_identity)
             self._upsert(connection, view, list(view.rows))
+
+    @staticmethod
+    def _claim(connection: sqlite3.Connection, store_identity: str | None) -> None:
+        found = connection.execute("SELECT value FROM meta WHERE key = 'store'").fetchone()
+        if found is None or found[0] != store_identity:
+            connection.execute("DELETE FROM open_incidents")
+            connection.execute("DELETE FROM meta WHERE key = 'store'")
+            if store_identity is not None:
+                connection.execute("INSERT INTO meta VALUES ('store', ?)", (store_identity,))
 
     @staticmethod
     def _upsert(connection: sqlite3.Connection, view: OpenIncidentsByDepartment,

@@ -44,6 +44,7 @@ from infra.rebuild import views_from_store
 from infra.relay import Relay
 from infra.settings import Settings
 from infra.sla_ticks import SlaTicks
+from infra.store import store_identity
 from infra.view_store import OpenIncidentsStore
 from policies.duplicates import DuplicateRules
 from policies.escalation import EscalationPolicy
@@ -59,13 +60,14 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     # before they were built, or this worker's relay (infra/lease_tasks.py); events seen
     # twice are dropped by (incident id, version).
     events_from = end_offsets(bootstrap, topics.events)
+    view_store.claim_for(store_identity(route_reports.service))
     views = views_from_store(route_reports.service, show_progress=False,
                              duplicate_rules=DuplicateRules.load(settings.duplicates_path),
-                             keep_finished=settings.keep_finished)
+                             keep_finished=settings.keep_finished, on_release=view_store.save_rows)
     # The route step finds the originals of repeated reports in the views' index, which
     # the event stream keeps current (closings included) for every worker alike.
     route_reports.duplicates = views.duplicates
-    view_store.catch_up(views.open_incidents, route_reports.service.stored_ids)
+    view_store.catch_up(views.open_incidents)
     views.take_changed_open()
     registry, metrics = registry_for(views)
     if settings.metrics_port:

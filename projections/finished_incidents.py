@@ -26,12 +26,14 @@ class FinishedIncidents:
             raise ValueError(f"finished incidents are kept for a duration >= 0, not {keep}")
         self.keep = keep
         self._ended: deque[tuple[datetime, str]] = deque()   # in the order they ended
+        self._queued: set[str] = set()   # (a resent ending is not queued twice)
         self._newest: datetime | None = None
 
     def note(self, events: Sequence[dict[str, Any]]) -> None:
         """Take note of a batch just applied: its endings, and how late the store's clock is."""
         for event in events:
-            if event["type"] in ENDING_EVENTS:
+            if event["type"] in ENDING_EVENTS and event["incident_id"] not in self._queued:
+                self._queued.add(event["incident_id"])
                 self._ended.append((self._saw(event), event["incident_id"]))
         if events:
             self._saw(events[-1])
@@ -42,7 +44,9 @@ class FinishedIncidents:
             return []
         horizon, ended, due = self._newest - self.keep, self._ended, []
         while ended and ended[0][0] <= horizon:
-            due.append(ended.popleft()[1])
+            incident_id = ended.popleft()[1]
+            self._queued.discard(incident_id)
+            due.append(incident_id)
         return due
 
     def __len__(self) -> int:

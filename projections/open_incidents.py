@@ -55,7 +55,7 @@ class OpenIncidentsByDepartment:
         return changed
 
     def counts(self) -> dict[str, int]:
-        tally = Counter(row.holder for row in self.rows.values() if row.is_open)
+        tally = Counter(row.holder for row in list(self.rows.values()) if row.is_open)
         return dict(sorted(tally.items(), key=lambda item: (-item[1], item[0])))
 
     def holder_of(self, incident_id: str) -> str | None:

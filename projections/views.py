@@ -14,7 +14,7 @@ from typing import Any
 from projections.duplicate_candidates import DuplicateCandidates
 from projections.finished_incidents import FinishedIncidents
 from projections.incident_facts import IncidentFactsView
-from projections.open_incidents import OpenIncidentsByDepartment
+from projections.open_incidents import IncidentRow, OpenIncidentsByDepartment
 from policies.calendar_timeline import CalendarRangeError
 from projections.sla_clock import SlaClocks
 
@@ -52,21 +52,22 @@ class Views:
         if self.finished is not None:
             self.finished.note(batch)
 
-    def release_finished(self) -> int:
+    def release_finished(self) -> dict[str, IncidentRow]:
         """Let go of the incidents that ended more than `keep_finished` ago (see
-        projections/finished_incidents.py); how many went. One whose open-incidents row is
-        still to be saved waits for a call after the save."""
+        projections/finished_incidents.py): their open-incidents rows as they ended. One
+        whose row is still to be saved waits for a call after the save."""
         if self.finished is None:
-            return 0
+            return {}
         due = self._unsaved_finished + self.finished.due()
         self._unsaved_finished = [i for i in due if i in self.changed_open]
-        released = 0
+        released = {}
         for incident_id in due:
             if incident_id not in self.changed_open:
-                self.open_incidents.rows.pop(incident_id, None)
+                row = self.open_incidents.rows.pop(incident_id, None)
+                self.facts.facts.pop(incident_id, None)
                 self.sla.incidents.pop(incident_id, None)
-                self.changed_sla.discard(incident_id)
-                released += self.facts.facts.pop(incident_id, None) is not None
+                if row is not None:
+                    released[incident_id] = row
         return released
 
     def _skip_failed(self, events: list[dict[str, Any]], error: Exception) -> list[dict[str, Any]]:
@@ -88,7 +89,7 @@ class Views:
     def light_counts(self, now: datetime) -> dict[tuple[str, str], int]:
         """(stage, light) → how many stages are open with that light at `now`."""
         tally: Counter = Counter()
-        for incident_id, row in self.sla.incidents.items():
+        for incident_id, row in list(self.sla.incidents.items()):  # (asked from other threads)
             for clock in row.open():
                 light = self.sla.light(incident_id, clock.stage, now)
                 if light:

@@ -45,19 +45,6 @@ class IncidentService(Application[UUID]):
         return {incident_id for incident_id in incident_ids
                 if self.recorder.select_events(incident_id, limit=1)}
 
-    def stored_ids(self, incident_ids: Iterable[str]) -> set[str]:
-        """Those of these incident ids (as text) the store holds; text that is no UUID
-        names no incident."""
-        found = set()
-        for incident_id in incident_ids:
-            try:
-                uuid = UUID(incident_id)
-            except ValueError:
-                continue
-            if self.existing([uuid]):
-                found.add(incident_id)
-        return found
-
     def record(self, aggregates: Sequence[Aggregate], tracking: Tracking) -> int:
         """Store the aggregates' pending events and the tracking row in one transaction."""
         processing = ProcessingEvent[UUID](tracking)

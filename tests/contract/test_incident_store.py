@@ -37,11 +37,17 @@ class IncidentStoreContract:
         assert service.tracked_position("incidents.reported:1") is None
         assert service.existing([incident.id, new_incident("B").id]) == {incident.id}
 
-    def test_stored_ids_answers_for_ids_as_text(self, service):
-        incident = new_incident("A")
-        service.record([incident], Tracking("incidents.reported:0", 5))
-        asked = [str(incident.id), str(new_incident("B").id), "not-a-uuid", ""]
-        assert service.stored_ids(asked) == {str(incident.id)}
+    def test_a_store_is_told_apart_by_its_first_record(self, service, tmp_path):
+        from infra.store import store_identity
+        assert store_identity(service) is None
+        service.record([new_incident("A")], Tracking("incidents.reported:0", 1))
+        identity = store_identity(service)
+        assert identity and len(identity) == 32
+        service.record([new_incident("B")], Tracking("incidents.reported:0", 2))
+        assert store_identity(service) == identity
+        other = memory_service()
+        other.record([new_incident("A")], Tracking("incidents.reported:0", 1))
+        assert store_identity(other) != identity   # the same incident, recorded at another time
 
     def test_a_refused_transaction_leaves_neither_events_nor_tracking(self, service):
         service.record([new_incident("A")], Tracking("incidents.reported:0", 1))

@@ -83,16 +83,17 @@ def test_a_late_event_of_an_incident_let_go_does_not_bring_it_back():
 def test_a_row_still_to_be_saved_is_let_go_only_after_its_save():
     views = Views(keep_finished=timedelta(0))
     views.apply(STREAM)
-    assert views.release_finished() == 0         # every ending row is still to be saved
+    assert views.release_finished() == {}        # every ending row is still to be saved
     assert set(ENDED) <= held(views)
     views.take_changed_open()                     # saved
-    assert views.release_finished() == len(ENDED)
+    released = views.release_finished()
+    assert set(released) == set(ENDED) and not any(row.is_open for row in released.values())
     assert not set(ENDED) & held(views)
 
 
 def test_views_that_keep_everything_let_nothing_go():
     views = fed(Views(), STREAM, 50)
-    assert views.release_finished() == 0
+    assert views.release_finished() == {}
     assert len(held(views)) == len({e["incident_id"] for e in STREAM})
 
 
@@ -110,8 +111,12 @@ def test_a_replay_of_the_store_lets_finished_incidents_go_as_it_passes_them():
     still_open = new_incident("still open")
     service.save(*whole_story(), still_open)
     everything = views_from_store(service, show_progress=False)
-    views = views_from_store(service, show_progress=False, keep_finished=timedelta(0))
+    released: dict = {}
+    views = views_from_store(service, show_progress=False, keep_finished=timedelta(0),
+                             on_release=released.update)
     assert len(everything.facts.facts) == 4
+    assert released == {i: row for i, row in everything.open_incidents.rows.items()
+                        if i != str(still_open.id)}   # their rows as they ended, to be saved
     assert held(views) == {str(still_open.id)}
     assert views.facts.facts[str(still_open.id)] == everything.facts.facts[str(still_open.id)]
     kept_a_day = views_from_store(service, show_progress=False, keep_finished=timedelta(days=1))

@@ -1,4 +1,6 @@
 """The saved open-incidents view, which several workers sharing a store all write."""
+import pytest
+
 from projections.open_incidents import IncidentRow, OpenIncidentsByDepartment
 from infra.view_store import OpenIncidentsStore
 
@@ -22,33 +24,48 @@ def test_a_worker_behind_does_not_undo_what_a_worker_ahead_saved(tmp_path):
 
 def test_a_starting_worker_catches_up_without_taking_back_newer_rows(tmp_path):
     store = OpenIncidentsStore(tmp_path / "views.sqlite")
+    store.claim_for("store-1")
     # Saved by a worker that runs on: i-1 is further along than the store was when the
-    # starting worker built its view; i-4 was recorded since; i-9 is from another store.
+    # starting worker built its view; i-4 was recorded since; i-5 finished long ago.
     saved = OpenIncidentsByDepartment({"i-1": IncidentRow(5, "housing", False),
                                        "i-2": IncidentRow(1, "unassigned", True),
                                        "i-4": IncidentRow(1, "roads", True),
-                                       "i-9": IncidentRow(7, "water", True)})
+                                       "i-5": IncidentRow(3, "water", True)})
     store.save(saved, list(saved.rows))
+    store.claim_for("store-1")                     # the same store: nothing goes
+    store.save_rows({"i-5": IncidentRow(6, "water", False)})   # the replay let it go
     built = OpenIncidentsByDepartment({"i-1": IncidentRow(3, "housing", True),
                                        "i-2": IncidentRow(2, "water", True),
                                        "i-3": IncidentRow(1, "roads", True)})
-    asked: list[list[str]] = []
-
-    def still_stored(incident_ids: list[str]) -> set[str]:
-        asked.append(sorted(incident_ids))
-        return {"i-4"} & set(incident_ids)
-
-    store.catch_up(built, still_stored)
+    store.catch_up(built)
     assert store.load().rows == {"i-1": IncidentRow(5, "housing", False),
                                  "i-2": IncidentRow(2, "water", True),
                                  "i-3": IncidentRow(1, "roads", True),
-                                 "i-4": IncidentRow(1, "roads", True)}
-    assert asked == [["i-4", "i-9"]]   # only the rows the view lacks are looked up
+                                 "i-4": IncidentRow(1, "roads", True),
+                                 "i-5": IncidentRow(6, "water", False)}
+
+
+@pytest.mark.parametrize("written_for", [None, "store-0"])
+def test_a_file_written_for_another_store_is_emptied_when_claimed(tmp_path, written_for):
+    store = OpenIncidentsStore(tmp_path / "views.sqlite")
+    if written_for:
+        store.claim_for(written_for)
+    store.save_rows({"i-9": IncidentRow(7, "water", True)})
+    store.claim_for("store-1")
+    assert store.load().rows == {}
+    store.save_rows({"i-1": IncidentRow(1, "roads", True)})
+    store.claim_for("store-1")
+    assert set(store.load().rows) == {"i-1"}
+    store.claim_for(None)                          # an empty store: no row can be its
+    assert store.load().rows == {}
 
 
 def test_a_rebuild_replaces_rows_whatever_version_the_file_held(tmp_path):
     store = OpenIncidentsStore(tmp_path / "views.sqlite")
+    store.claim_for("store-1")
     store.save(OpenIncidentsByDepartment({"i-1": IncidentRow(5, "housing", False)}), ["i-1"])
     rebuilt = OpenIncidentsByDepartment({"i-2": IncidentRow(2, "water", True)})
-    store.replace(rebuilt)
+    store.replace(rebuilt, "store-1")
     assert store.load().rows == rebuilt.rows
+    store.claim_for("store-1")
+    assert store.load().rows == rebuilt.rows       # and the file is the store's
