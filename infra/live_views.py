@@ -33,7 +33,7 @@ class LiveViews:
             try:
                 if changed:
                     await asyncio.to_thread(self.view_store.save, views.open_incidents, changed)
-            except Exception:
+            except BaseException:   # cancelled at shutdown too: still to be saved
                 views.changed_open |= changed
                 raise
             finally:  # those saved before go even while saves fail (memory stays bounded)

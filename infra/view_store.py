@@ -70,6 +70,7 @@ class OpenIncidentsStore:
     def claim_for(self, store_identity: str | None) -> None:
         """Make the file this store's: emptied if it was written for another one."""
         with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")   # read and empty as one: workers start together
             self._claim(connection, store_identity)
 
     def save_rows(self, rows: dict[str, IncidentRow]) -> None:

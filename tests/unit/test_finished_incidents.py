@@ -121,3 +121,11 @@ def test_a_replay_of_the_store_lets_finished_incidents_go_as_it_passes_them():
     assert views.facts.facts[str(still_open.id)] == everything.facts.facts[str(still_open.id)]
     kept_a_day = views_from_store(service, show_progress=False, keep_finished=timedelta(days=1))
     assert kept_a_day.state() == everything.state()   # all ended moments ago
+
+
+def test_a_resent_ending_is_queued_once():
+    finished = FinishedIncidents(timedelta(hours=1))
+    closing = next(e for e in STREAM if e["type"] == "Closed")
+    finished.note([closing])
+    finished.note([closing, closing])
+    assert len(finished) == 1

@@ -66,20 +66,17 @@ def test_a_cycle_that_dies_once_frozen_is_what_frozen_garbage_counts(hook):
     assert hook in gc.callbacks   # the hook is back after measuring
 
 
-def test_an_hourly_thaw_reclaims_what_died_frozen_and_freezes_the_rest_again(hook):
+def test_a_periodic_thaw_reclaims_what_died_frozen_and_freezes_the_rest_again(hook):
     now = [0.0]
-    thawing = FreezeSurvivors(thaw_every=3600, clock=lambda: now[0]).install()
-    try:
-        node, kept = Node(), Node()
-        gone = weakref.ref(node)
-        gc.collect()            # both frozen alive
-        del node                # a cycle dies frozen
-        now[0] = 3599.0
-        assert thawing.thaw_if_due() is None and gone() is not None
-        now[0] = 3600.0
-        assert thawing.thaw_if_due() >= 1
-        assert gone() is None and thawing.reclaimed >= 1
-        assert gc.get_freeze_count() > 0 and gc.is_tracked(kept)   # the living: frozen again
-        assert thawing.thaw_if_due() is None                       # not again before an hour
-    finally:
-        thawing.remove()
+    thawing = FreezeSurvivors(thaw_every=3600, clock=lambda: now[0])   # (the hook freezes)
+    node, kept = Node(), Node()
+    gone = weakref.ref(node)
+    gc.collect()            # both frozen alive
+    del node                # a cycle dies frozen
+    now[0] = 3599.0
+    assert thawing.thaw_if_due() is None and gone() is not None
+    now[0] = 3600.0
+    assert thawing.thaw_if_due() >= 1
+    assert gone() is None and thawing.reclaimed >= 1
+    assert gc.get_freeze_count() > 0 and gc.is_tracked(kept)   # the living: frozen again
+    assert thawing.thaw_if_due() is None                       # not again before an hour

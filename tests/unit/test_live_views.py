@@ -56,3 +56,20 @@ def test_finished_incidents_leave_only_once_their_rows_are_saved(tmp_path):
     assert not ended & set(live.views.facts.facts)
     saved = store.load().rows
     assert ended <= set(saved) and not any(saved[i].is_open for i in ended)
+
+
+def test_incidents_saved_before_leave_while_a_later_save_fails(tmp_path):
+    from datetime import timedelta
+    events = histories(30)
+    ended = {e["incident_id"] for e in events if e["type"] in ("Closed", "Voided")}
+    store = StoreThatFailsOnce(tmp_path / "views.sqlite")
+    store.failures = 0
+    live = LiveViews(Views(keep_finished=timedelta(days=3650)), store)
+    asyncio.run(live.apply(events))                  # saved, kept (not long enough ago)
+    live.views.finished.keep = timedelta(0)          # now they are due
+    store.failures = 1
+    still_open = next(e for e in events if e["incident_id"] not in ended)
+    late = [dict(still_open, version=99, type="Urged", by="sup", note="n")]
+    with pytest.raises(TimeoutError):
+        asyncio.run(live.apply(late))                # this save fails ...
+    assert not ended & set(live.views.facts.facts)   # ... and those saved before left

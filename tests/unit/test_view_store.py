@@ -69,3 +69,16 @@ def test_a_rebuild_replaces_rows_whatever_version_the_file_held(tmp_path):
     assert store.load().rows == rebuilt.rows
     store.claim_for("store-1")
     assert store.load().rows == rebuilt.rows       # and the file is the store's
+
+
+def test_a_file_from_before_stores_were_named_is_emptied_once(tmp_path):
+    import sqlite3
+    path = tmp_path / "views.sqlite"
+    with sqlite3.connect(path) as old:   # the schema before `meta`: no store named
+        old.execute("CREATE TABLE open_incidents (incident_id TEXT PRIMARY KEY, "
+                    "version INTEGER NOT NULL, holder TEXT NOT NULL, is_open INTEGER NOT NULL)")
+        old.execute("INSERT INTO open_incidents VALUES ('i-1', 3, 'roads', 1)")
+    store = OpenIncidentsStore(path)
+    assert set(store.load().rows) == {"i-1"}
+    store.claim_for("store-1")
+    assert store.load().rows == {}
