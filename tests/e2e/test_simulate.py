@@ -19,9 +19,11 @@ def test_simulate_publishes_and_its_departments_close_the_loop(kafka_bootstrap, 
                    GRID_DISPATCH_HOME=str(tmp_path / "sim"),
                    GRID_DISPATCH_TOPIC_PREFIX=settings.topics.prefix,
                    GRID_DISPATCH_APP_ID=settings.app_id)
+        # The departments answer until nothing happened for --quiet seconds: long enough
+        # that a worker slowed by a busy machine is not taken for a finished loop.
         result = subprocess.run(
             [sys.executable, "-m", "infra.cli", "simulate", "--count", "200", "--run-id", "simcli",
-             "--quiet", "5", "--returns", "0.2", "--rates", "1"],
+             "--quiet", "15", "--returns", "0.2", "--rates", "1"],
             env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
         assert "published 200 reports" in result.stdout and "commands to" in result.stdout
