@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
+from infra.memory_store import PERSISTENCE_TOPIC as MEMORY_TOPIC
 from infra.sqlite_store import PERSISTENCE_TOPIC
 
 FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
@@ -26,7 +27,7 @@ def sqlite_service(path: Path, synchronous: str = "normal",
 
 
 def memory_service() -> IncidentService:
-    return IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.popo",
+    return IncidentService(env={"PERSISTENCE_MODULE": MEMORY_TOPIC,
                                 "TRANSCODER_TOPIC": FAST_TRANSCODER})
 
 

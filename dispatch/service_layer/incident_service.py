@@ -45,9 +45,20 @@ class IncidentService(Application[UUID]):
         return {incident_id for incident_id in incident_ids
                 if self.recorder.select_events(incident_id, limit=1)}
 
-    def record(self, aggregates: Sequence[Aggregate], tracking: Tracking) -> int:
-        """Store the aggregates' pending events and the tracking row in one transaction."""
+    @property
+    def records_several_positions(self) -> bool:
+        """Whether `record` takes more than one tracking row (the engine's own recorders)."""
+        return getattr(self.recorder, "records_more_tracking", False)
+
+    def record(self, aggregates: Sequence[Aggregate], tracking: Tracking,
+               *more_tracking: Tracking) -> int:
+        """Store the aggregates' pending events and the tracking rows in one transaction."""
         processing = ProcessingEvent[UUID](tracking)
+        if more_tracking:
+            if not self.records_several_positions:
+                raise TypeError(f"{type(self.recorder).__name__} records one position a "
+                                "transaction")
+            processing.saved_kwargs["more_tracking"] = more_tracking
         # Collected directly: collect_events() checks each object against runtime
         # protocols, which costs more than creating the incident.
         for aggregate in aggregates:

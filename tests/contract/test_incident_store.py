@@ -49,6 +49,23 @@ class IncidentStoreContract:
         other.record([new_incident("A")], Tracking("incidents.reported:0", 1))
         assert store_identity(other) != identity   # the same incident, recorded at another time
 
+    def test_several_positions_are_recorded_with_the_events_or_none_of_them(self, service):
+        if not service.records_several_positions:
+            with pytest.raises(TypeError, match="one position a transaction"):
+                service.record([new_incident("A")], Tracking("incidents.reported:0", 1),
+                               Tracking("incidents.reported:1", 1))
+            assert service.existing([new_incident("A").id]) == set()
+            return
+        a = new_incident("A")
+        service.record([a], Tracking("incidents.reported:0", 3), Tracking("incidents.reported:1", 5))
+        assert service.tracked_position("incidents.reported:0") == 3
+        assert service.tracked_position("incidents.reported:1") == 5
+        with pytest.raises(IntegrityError):   # the second position is not above the last
+            service.record([new_incident("B")], Tracking("incidents.reported:2", 1),
+                           Tracking("incidents.reported:1", 5))
+        assert service.tracked_position("incidents.reported:2") is None
+        assert service.existing([a.id, new_incident("B").id]) == {a.id}
+
     def test_a_refused_transaction_leaves_neither_events_nor_tracking(self, service):
         service.record([new_incident("A")], Tracking("incidents.reported:0", 1))
         with pytest.raises(IntegrityError):

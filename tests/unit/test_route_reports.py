@@ -97,3 +97,49 @@ def test_a_batch_recorded_meanwhile_by_another_worker_is_skipped_not_doubled(rou
     assert len(other.record(theirs).recorded) == 2
     assert route.record(mine).recorded == []
     assert route.service.recorder.max_notification_id() == 6
+
+
+def counting_records(route: RouteReports) -> list[int]:
+    """How many positions each store transaction of the route step recorded."""
+    calls: list[int] = []
+    record = route.service.record
+
+    def counted(aggregates, *tracking):
+        calls.append(len(tracking))
+        return record(aggregates, *tracking)
+    route.service.record = counted
+    return calls
+
+
+def test_a_batch_over_several_partitions_is_one_transaction(route):
+    calls = counting_records(route)
+    batch = (messages(report_bytes("A"), b"bad", partition=0)
+             + messages(report_bytes("B"), partition=1, first_offset=7)
+             + messages(b"bad", partition=2, first_offset=3))
+    _, outcome = run(route, batch)
+    assert calls == [3]
+    assert sorted(outcome.recorded) == sorted(incident_id_for("hotline", r) for r in "AB")
+    assert [route.service.tracked_position(f"incidents.reported:{p}") for p in range(3)] == \
+        [2, 8, 4]   # dead letters' positions too
+
+
+def test_a_partition_another_worker_took_meanwhile_is_left_and_the_rest_recorded(route):
+    from eventsourcing.persistence import Tracking
+    calls = counting_records(route)
+    batch = (messages(report_bytes("A"), partition=0)
+             + messages(report_bytes("B"), partition=1)
+             + messages(report_bytes("C"), partition=2))
+    prepared = route.prepare(batch)
+    # After a rebalance, the partition's new owner recorded it between prepare and record.
+    route.service.record([], Tracking("incidents.reported:1", 1))
+    outcome = route.record(prepared)
+    assert calls == [1, 3, 1, 1, 1]   # theirs; the whole batch, refused; one by one
+    assert sorted(outcome.recorded) == sorted(incident_id_for("hotline", r) for r in "AC")
+    assert route.service.existing([incident_id_for("hotline", "B")]) == set()
+
+
+def test_a_repeat_in_another_partition_of_the_same_batch_counts_once(route):
+    calls = counting_records(route)
+    batch = messages(report_bytes("A"), partition=0) + messages(report_bytes("A"), partition=1)
+    _, outcome = run(route, batch)
+    assert calls == [2] and len(outcome.recorded) == 1 and outcome.duplicates == 1
