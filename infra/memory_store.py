@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import ProcessRecorder, StoredEvent
+from eventsourcing.persistence import IntegrityError, ProcessRecorder, StoredEvent
 from eventsourcing.popo import POPOFactory, POPOProcessRecorder
 
 
@@ -14,7 +14,11 @@ class SeveralPositionsPOPORecorder(POPOProcessRecorder):
 
     def _assert_uniqueness(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         super()._assert_uniqueness(stored_events, **kwargs)
-        for tracking in kwargs.get("more_tracking", ()):
+        more = kwargs.get("more_tracking", ())
+        streams = [t.application_name for t in (kwargs.get("tracking"), *more) if t]
+        if len(set(streams)) != len(streams):   # SQLite refuses the second, not above the first
+            raise IntegrityError(f"one position a stream in a transaction: {streams}")
+        for tracking in more:
             self._assert_tracking_uniqueness(tracking)
 
     def _update_table(self, stored_events: Sequence[StoredEvent],

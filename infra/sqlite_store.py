@@ -14,8 +14,8 @@ a commit survives the process dying (kill -9); with NORMAL a power cut or an OS 
 take back the last commits, tracking rows included, so each partition then restarts from
 the position the store still has and the reports and commands are read again from Kafka
 (a single-node Kafka does not fsync either, by default). NORMAL saved about 15% of the
-worker's time on the end-to-end benchmark (then one fsync per partition per batch; now one
-per batch: the route step stores all its partitions in one transaction).
+worker's time on the end-to-end benchmark (then one fsync per partition per batch; the
+route step's commits are now one per batch when the store accepts the batch whole).
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Duplicate detection in the route step: a new report that repeats an open incident is
 merged into it instead of being dispatched a second time.
 
-One `MergeAttempt` per partition batch (and again if its transaction is refused): it asks
+One `MergeAttempt` per batch (then one per partition batch if that transaction is refused,
+and again for a partition whose transaction is refused): it asks
 the shared index of open incidents (projections/duplicate_candidates.py) and a private one
 of this batch's own new incidents, loads each original once, and tells the shared index
 about the new incidents only once the batch is stored, so a refused attempt leaves nothing

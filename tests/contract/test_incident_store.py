@@ -65,6 +65,10 @@ class IncidentStoreContract:
                            Tracking("incidents.reported:1", 5))
         assert service.tracked_position("incidents.reported:2") is None
         assert service.existing([a.id, new_incident("B").id]) == {a.id}
+        with pytest.raises(IntegrityError):   # one position a stream
+            service.record([new_incident("C")], Tracking("incidents.reported:3", 9),
+                           Tracking("incidents.reported:3", 8))
+        assert service.tracked_position("incidents.reported:3") is None
 
     def test_a_refused_transaction_leaves_neither_events_nor_tracking(self, service):
         service.record([new_incident("A")], Tracking("incidents.reported:0", 1))

@@ -177,3 +177,18 @@ def test_when_the_earliest_candidate_is_closed_the_next_open_one_takes_the_repea
     # C is at A's address and at B's point: A is earlier, but closed; B takes it.
     feed.batch(rubbish("C", qr_code="QR-0001-001", lat=31.2001, lon=121.4500))
     assert incident(route, "C").merged_into == str(incident(route, "B").id)
+
+
+def test_a_refused_batch_over_partitions_merges_its_repeat_once_when_done_again(route):
+    from eventsourcing.persistence import Tracking
+    Feed(route).batch(rubbish("A"))
+    batch = [InboundMessage("incidents.reported", 1, 0, None, rubbish("A2")),
+             InboundMessage("incidents.reported", 2, 0, None, rubbish("other", qr_code="QR-0002-001"))]
+    prepared = route.prepare(batch)
+    route.service.record([], Tracking("incidents.reported:2", 1))  # taken meanwhile
+    outcome = route.record(prepared)
+    assert outcome.merged == 1
+    original = incident(route, "A")
+    assert original.duplicates == [str(incident_id_for("hotline", "A2"))]   # once, not twice
+    assert incident(route, "A2").status is IncidentStatus.MERGED
+    assert route.service.existing([incident_id_for("hotline", "other")]) == set()

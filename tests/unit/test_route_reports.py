@@ -136,6 +136,8 @@ def test_a_partition_another_worker_took_meanwhile_is_left_and_the_rest_recorded
     assert calls == [1, 3, 1, 1, 1]   # theirs; the whole batch, refused; one by one
     assert sorted(outcome.recorded) == sorted(incident_id_for("hotline", r) for r in "AC")
     assert route.service.existing([incident_id_for("hotline", "B")]) == set()
+    assert [route.service.tracked_position(f"incidents.reported:{p}") for p in range(3)] == \
+        [1, 1, 1]
 
 
 def test_a_repeat_in_another_partition_of_the_same_batch_counts_once(route):
