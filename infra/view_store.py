@@ -65,7 +65,7 @@ class OpenIncidentsStore:
 
     def save(self, view: OpenIncidentsByDepartment, changed: Iterable[str]) -> None:
         with self._connect() as connection:
-            self._upsert(connection, view, changed)
+            self._upsert(connection, ((i, view.rows[i]) for i in changed))
 
     def claim_for(self, store_identity: str | None) -> None:
         """Make the file this store's: emptied if it was written for another one."""
@@ -76,7 +76,7 @@ class OpenIncidentsStore:
     def save_rows(self, rows: dict[str, IncidentRow]) -> None:
         """Save these rows as they are (a replay's finished incidents as they ended)."""
         with self._connect() as connection:
-            self._upsert(connection, OpenIncidentsByDepartment(rows), list(rows))
+            self._upsert(connection, rows.items())
 
     def catch_up(self, view: OpenIncidentsByDepartment) -> None:
         """Bring the file up to a view just built from the store, in one transaction,
@@ -84,7 +84,7 @@ class OpenIncidentsStore:
         does a row the view lacks (an incident it let go of once finished, whose last row
         the replay saved, or one recorded since). A worker starting uses this."""
         with self._connect() as connection:
-            self._upsert(connection, view, list(view.rows))
+            self._upsert(connection, view.rows.items())
 
     def replace(self, view: OpenIncidentsByDepartment, store_identity: str | None) -> None:
         """Swap the whole view in one transaction: `grid-dispatch rebuild`, whose rows are
@@ -92,7 +92,7 @@ class OpenIncidentsStore:
         with self._connect() as connection:
             connection.execute("DELETE FROM open_incidents")
             self._claim(connection, store_identity)
-            self._upsert(connection, view, list(view.rows))
+            self._upsert(connection, view.rows.items())
 
     @staticmethod
     def _claim(connection: sqlite3.Connection, store_identity: str | None) -> None:
@@ -104,11 +104,10 @@ class OpenIncidentsStore:
                 connection.execute("INSERT INTO meta VALUES ('store', ?)", (store_identity,))
 
     @staticmethod
-    def _upsert(connection: sqlite3.Connection, view: OpenIncidentsByDepartment,
-                changed: Iterable[str]) -> None:
-        rows = [(incident_id, row.version, row.holder, int(row.is_open))
-                for incident_id in changed for row in (view.rows[incident_id],)]
-        if rows:
+    def _upsert(connection: sqlite3.Connection, rows: Iterable[tuple[str, IncidentRow]]) -> None:
+        values = [(incident_id, row.version, row.holder, int(row.is_open))
+                  for incident_id, row in rows]
+        if values:
             connection.executemany(
                 "INSERT INTO open_incidents (incident_id, version, holder, is_open) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT(incident_id) DO UPDATE SET "
@@ -116,5 +115,5 @@ class OpenIncidentsStore:
                 "is_open = excluded.is_open "
                 # Workers sharing the file each save every row: one behind must not undo
                 # what one ahead saved.
-                "WHERE excluded.version > open_incidents.version", rows)
+                "WHERE excluded.version > open_incidents.version", values)
 

@@ -18,8 +18,9 @@ from typing import Any
 
 from policies.duplicates import DuplicateRules
 from projections.geo_cells import cell_of, cells_near, metres_between
+from projections.open_incidents import CLOSING_EVENTS
 
-CLOSING = frozenset({"Closed", "Voided", "MergedAsDuplicate"})
+CLOSING = CLOSING_EVENTS
 SWEEP_EVERY = 4096  # additions between sweeps, at least (and at least as many as were kept)
 
 

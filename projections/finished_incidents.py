@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-ENDING_EVENTS = frozenset({"Closed", "Voided", "MergedAsDuplicate"})
+from projections.open_incidents import CLOSING_EVENTS
 
 
 class FinishedIncidents:
@@ -32,7 +32,7 @@ class FinishedIncidents:
     def note(self, events: Sequence[dict[str, Any]]) -> None:
         """Take note of a batch just applied: its endings, and how late the store's clock is."""
         for event in events:
-            if event["type"] in ENDING_EVENTS and event["incident_id"] not in self._queued:
+            if event["type"] in CLOSING_EVENTS and event["incident_id"] not in self._queued:
                 self._queued.add(event["incident_id"])
                 self._ended.append((self._saw(event), event["incident_id"]))
         if events:

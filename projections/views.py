@@ -58,11 +58,12 @@ class Views:
         whose row is still to be saved waits for a call after the save."""
         if self.finished is None:
             return {}
-        due = self._unsaved_finished + self.finished.due()
-        self._unsaved_finished = [i for i in due if i in self.changed_open]
+        due, self._unsaved_finished = self._unsaved_finished + self.finished.due(), []
         released = {}
         for incident_id in due:
-            if incident_id not in self.changed_open:
+            if incident_id in self.changed_open:
+                self._unsaved_finished.append(incident_id)
+            else:
                 row = self.open_incidents.rows.pop(incident_id, None)
                 self.facts.facts.pop(incident_id, None)
                 self.sla.incidents.pop(incident_id, None)

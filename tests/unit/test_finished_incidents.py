@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.finished_incidents import ENDING_EVENTS, FinishedIncidents
+from projections.finished_incidents import FinishedIncidents
+from projections.open_incidents import CLOSING_EVENTS as ENDING_EVENTS
 from projections.views import Views
 from tests.unit.story import histories
 
