@@ -49,16 +49,55 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         """Whether the store holds a later event of this originator: one index probe on a
         read connection of the thread's own (a sixth of `select_events`, which takes a
         pooled connection and builds the records)."""
-        pool = self.datastore.pool
-        if pool.is_sqlite_memory_mode or pool.db_name.startswith("file:"):
-            return bool(self.select_events(originator_id, gt=version, limit=1))
-        connection = getattr(self._readers, "connection", None)
+        connection = self._reader()
         if connection is None:
-            connection = self._readers.connection = sqlite3.connect(
-                read_only_uri(pool.db_name), uri=True)
+            return bool(self.select_events(originator_id, gt=version, limit=1))
         return connection.execute(
             f"SELECT 1 FROM {self.events_table_name} WHERE originator_id=? AND "
             "originator_version>? LIMIT 1", (originator_id.hex, version)).fetchone() is not None
+
+    def select_events(self, originator_id: UUID | str, *, gt: int | None = None,
+                      lte: int | None = None, desc: bool = False,
+                      limit: int | None = None) -> list[StoredEvent]:
+        """eventsourcing's query, on the thread's read connection: what loading an incident
+        costs is mostly the pooled connection's transaction around it and a UUID made
+        anew for every row (measured: 80 against 25 µs for an incident's three events)."""
+        connection = self._reader()
+        if connection is None:
+            return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        stored_id = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+        # Every row has this id: converted once, as the engine's recorder does per row.
+        key = originator_id if isinstance(originator_id, UUID) else \
+            self.convert_originator_id(originator_id)
+        statement = (f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+                     "WHERE originator_id=? ")
+        params: list[Any] = [stored_id]
+        if gt is not None:
+            statement += "AND originator_version>? "
+            params.append(gt)
+        if lte is not None:
+            statement += "AND originator_version<=? "
+            params.append(lte)
+        statement += "ORDER BY originator_version DESC " if desc else "ORDER BY originator_version "
+        if limit is not None:
+            statement += "LIMIT ?"
+            params.append(limit)
+        return [StoredEvent(originator_id=key, originator_version=version, topic=topic,
+                            state=state)
+                for version, topic, state in connection.execute(statement, params).fetchall()]
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """This thread's read-only connection (None for an in-memory or URI-named store,
+        which the pool's connections must serve). Each query is its own read transaction:
+        it sees every commit made before it."""
+        connection = getattr(self._readers, "connection", None)
+        if connection is None:
+            pool = self.datastore.pool
+            if pool.is_sqlite_memory_mode or pool.db_name.startswith("file:"):
+                return None
+            connection = self._readers.connection = sqlite3.connect(
+                read_only_uri(pool.db_name), uri=True)
+        return connection
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:

@@ -97,7 +97,7 @@ class IncidentService(Application[UUID]):
         kept = self.recent.take(incident_id)
         if kept is not None and not self._changed_since(incident_id, kept.version):
             return kept
-        return self.repository.get(incident_id)
+        return self.repository.get(incident_id, projector_func=_apply_in_order)
 
     def _changed_since(self, incident_id: UUID, version: int) -> bool:
         # The SQLite store answers with one index probe (infra/sqlite_store.py).
@@ -111,3 +111,12 @@ class IncidentService(Application[UUID]):
 
     def domain_event(self, notification: Notification) -> Any:
         return self.mapper.to_domain_event(notification)
+
+
+def _apply_in_order(incident: Incident | None, events: Iterable[Any]) -> Incident | None:
+    """eventsourcing's projector without its per-event `assert isinstance(event,
+    CanMutateProtocol)`: a runtime protocol check, about 15 µs an event on Python 3.11, a
+    third of loading an incident."""
+    for event in events:
+        incident = event.mutate(incident)
+    return incident
