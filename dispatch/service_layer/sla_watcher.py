@@ -14,6 +14,7 @@ not what is open.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from itertools import chain
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from policies.escalation import EscalationPolicy, Step, fire_times
 from projections.views import Views
 
 CITY_CENTRE = "city-command-centre"
+PLAN_PART = 200   # incidents looked at between two turns of the event loop (≈ 5-15 ms)
 
 
 @dataclass(frozen=True)
@@ -66,18 +68,32 @@ class SlaWatcher:
     def plan(self, now: datetime) -> dict[str, list[DueAlert]]:
         """The alerts due by `now`, by incident. Reads the live views: call it where they are
         updated (the event loop), and `record` anywhere (it only touches the store)."""
+        due: dict[str, list[DueAlert]] = {}
+        for part in self.plan_in_parts(now):
+            due.update(part)
+        return due
+
+    def plan_in_parts(self, now: datetime,
+                      size: int = PLAN_PART) -> Iterator[dict[str, list[DueAlert]]]:
+        """`plan`, `size` incidents at a time, so that the event loop can run between parts:
+        at a peak a tick looks at every incident reported in the last second. An incident
+        whose clocks change between parts is looked at again next tick (the views mark it)."""
         looked_at = dict.fromkeys(self.schedule.pop_due(now))
         looked_at.update(dict.fromkeys(self.views.take_changed_sla()))
         while self.retry:
             looked_at[self.retry.popleft()] = None
         by_incident: dict[str, list[DueAlert]] = {}
-        for incident_id in looked_at:
+        for count, incident_id in enumerate(looked_at, 1):
             alerts, after = self._scan(incident_id, now)
             if alerts:
                 by_incident[incident_id] = alerts
                 self.pending.setdefault(incident_id, set()).update(a.key for a in alerts)
             self.schedule.set(incident_id, after)
-        return by_incident
+            if count % size == 0:
+                yield by_incident
+                by_incident = {}
+        if by_incident:
+            yield by_incident
 
     def _scan(self, incident_id: str,
               now: datetime | None) -> tuple[list[DueAlert], datetime | None]:

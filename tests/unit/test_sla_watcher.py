@@ -30,15 +30,16 @@ def located_incident(report_id: str, at: datetime, priority: str = "normal") -> 
 
 
 class World:
-    def __init__(self, priority="normal", sla_class="standard"):
+    def __init__(self, priority="normal", sla_class="standard", count=1):
         self.service = memory_service()
         self.views = Views()
         self.position = 0
-        incident = located_incident("W-1", MONDAY, priority)
-        incident.dispatch(RoutingDecision("r", "v", sla_class, department="housing"),
-                          at=MONDAY + timedelta(minutes=1))
-        self.incident_id = incident.id
-        self.service.save(incident)
+        for number in range(count, 0, -1):
+            incident = located_incident(f"W-{number}", MONDAY, priority)
+            incident.dispatch(RoutingDecision("r", "v", sla_class, department="housing"),
+                              at=MONDAY + timedelta(minutes=1))
+            self.incident_id = incident.id   # W-1's
+            self.service.save(incident)
         self.sync()
         self.watcher = SlaWatcher(self.service, self.views, EscalationPolicy.load(),
                                   set(demo_view().departments))
@@ -152,3 +153,43 @@ def test_instants_beyond_the_calendar_are_problems_in_sight_and_other_incidents_
     assert any(problem[0] == str(incident.id) and problem[2].startswith("SLA watcher:")
                and "outside the business calendar" in problem[2]
                for problem in late.views.sla_problems)
+
+
+def test_a_tick_planned_in_parts_plans_what_one_plan_does():
+    whole, in_parts = World(count=7), World(count=7)
+    now = MONDAY + timedelta(days=1)
+    planned = whole.watcher.plan(now)
+    parts = list(in_parts.watcher.plan_in_parts(now, size=3))
+    assert [len(part) for part in parts] == [3, 3, 1]   # every incident has alerts due
+    merged = {incident: alerts for part in parts for incident, alerts in part.items()}
+    assert {i: [a.key for a in alerts] for i, alerts in merged.items()} == \
+        {i: [a.key for a in alerts] for i, alerts in planned.items()}
+    assert len(planned) == 7
+
+
+def test_the_worker_tick_lets_the_event_loop_run_between_parts(monkeypatch):
+    import asyncio
+
+    from infra.sla_ticks import SlaTicks
+    monkeypatch.setattr(SlaWatcher.plan_in_parts, "__defaults__", (2,))
+    world = World(count=7)
+    ticks = SlaTicks(world.service, world.views, EscalationPolicy.load(),
+                     set(demo_view().departments))
+
+    async def tick_beside_another_task():
+        turns = 0
+
+        async def other():
+            nonlocal turns
+            while True:
+                turns += 1
+                await asyncio.sleep(0)
+        beside = asyncio.create_task(other())
+        await asyncio.sleep(0)
+        before = turns
+        recorded = await ticks.tick(True, MONDAY + timedelta(days=1))
+        beside.cancel()
+        return recorded, turns - before
+    recorded, turns_meanwhile = asyncio.run(tick_beside_another_task())
+    assert recorded > 0
+    assert turns_meanwhile >= 3   # once after each of the parts 1-3 (of four), at least
