@@ -25,9 +25,13 @@ Project = Callable[[list[dict]], Awaitable[None]]
 
 class LeaseTasks:
     def __init__(self, lease: StoreLease, relay: Relay, producer: RenewableProducer,
-                 project: Project, follow_topic: Callable[[Project, asyncio.Event], Awaitable[None]]):
+                 project: Project, follow_topic: Callable[[Project, asyncio.Event], Awaitable[None]],
+                 feed: Project | None = None):
+        """`project` applies what the topic brings; `feed` (default: the same) what the
+        relay has published."""
         self.lease, self.relay, self.producer = lease, relay, producer
         self.project, self.follow_topic = project, follow_topic
+        self.feed = feed or project
         self.taking_over, self.drained = asyncio.Event(), asyncio.Event()
         self.feeding = asyncio.Event()   # the relay feeds the views: they are complete here
 
@@ -36,7 +40,7 @@ class LeaseTasks:
             await asyncio.sleep(1.0)
         self.taking_over.set()
         await self.drained.wait()
-        self.relay.feed = self.project
+        self.relay.feed = self.feed
         self.feeding.set()
         log.info("worker %s holds the store's lease: relay and SLA watcher run here", name)
         await keep_running("relay", self._relay_on_a_working_producer)

@@ -6,23 +6,43 @@ file in a thread; a save that fails (the file locked by another worker) leaves t
 changed, and `flush`, which the worker calls every second, saves them even if no batch
 comes. Incidents finished long enough ago leave the views after a save (projections/
 finished_incidents.py), never before their last row is saved.
+
+The relay feeds through `offer`: the batch is applied at once (views see every incident's
+events in order) and the save runs behind it, so the relay publishes its next batch while
+the file is written. Batches offered during a save are saved together by the next one.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from infra.view_store import OpenIncidentsStore
 from projections.views import Views
+
+log = logging.getLogger("grid_dispatch.worker")
 
 
 class LiveViews:
     def __init__(self, views: Views, view_store: OpenIncidentsStore):
         self.views, self.view_store = views, view_store
         self._saving = asyncio.Lock()
+        self._saver: asyncio.Task | None = None
 
     async def apply(self, events: list[dict]) -> None:
+        """Apply a batch and save what it changed before returning."""
         self.views.apply(events)
         await self.flush()
+
+    async def offer(self, events: list[dict]) -> None:
+        """Apply a batch now; its rows are saved in the background."""
+        self.views.apply(events)
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_while_changed())
+
+    async def close(self) -> None:
+        """Wait for a save in the background to end (the worker stopping)."""
+        if self._saver is not None:
+            await asyncio.gather(self._saver, return_exceptions=True)
 
     async def flush(self) -> None:
         """Save the rows changed since the last save that worked; then let go of the
@@ -38,3 +58,10 @@ class LiveViews:
                 raise
             finally:  # those saved before go even while saves fail (memory stays bounded)
                 views.release_finished()
+
+    async def _save_while_changed(self) -> None:
+        try:
+            while self.views.changed_open:
+                await self.flush()
+        except Exception:  # the rows stay marked: the worker's flush every second retries
+            log.exception("saving the views file failed; trying again with the next flush")

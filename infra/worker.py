@@ -83,7 +83,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer, live.apply,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,
-                             settings.batch_size, apply, events_from, drain))
+                             settings.batch_size, apply, events_from, drain),
+                         feed=live.offer)
 
     @app.task
     async def start_producers_and_relay() -> None:
@@ -145,7 +146,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
             log.exception("saving the views file failed; trying again in a second")
 
     @app.on_before_shutdown.connect
-    async def stop_producers(app, **kwargs) -> None:
+    async def finish_saves_and_stop_producers(app, **kwargs) -> None:
+        await live.close()
         await letters_producer.stop()
         await relay_producer.stop()
 

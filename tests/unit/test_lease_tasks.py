@@ -34,23 +34,27 @@ class Producer:
 def take_over(tries: int) -> list:
     log: list = []
 
-    async def project(events):
+    async def project(events):   # what the topic brings
+        pass
+
+    async def feed(events):      # what the relay published
         pass
 
     async def follow(apply, drain: asyncio.Event) -> None:
-        log.append("following")
+        log.append("following" if apply is project else "following, applied by the wrong hand")
         await drain.wait()
         log.append("drain asked")
         await asyncio.sleep(0.05)   # reading to the end
         log.append("drained")
 
     async def main() -> None:
-        tasks = LeaseTasks(LeaseFreeAfter(tries), RelayThatRuns(log), Producer(), project, follow)
+        tasks = LeaseTasks(LeaseFreeAfter(tries), RelayThatRuns(log), Producer(), project, follow,
+                           feed=feed)
         follower = asyncio.create_task(tasks.follow_until_held())
         relaying = asyncio.create_task(tasks.relay_once_held("0"))
         while not tasks.feeding.is_set():
             await asyncio.sleep(0.01)
-        log.append(("feeding", tasks.relay.feed is project, follower.done()))
+        log.append(("feeding", tasks.relay.feed is feed, follower.done()))
         await asyncio.sleep(0.05)
         relaying.cancel()
     asyncio.run(main())

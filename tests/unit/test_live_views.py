@@ -73,3 +73,51 @@ def test_incidents_saved_before_leave_while_a_later_save_fails(tmp_path):
     with pytest.raises(TimeoutError):
         asyncio.run(live.apply(late))                # this save fails ...
     assert not ended & set(live.views.facts.facts)   # ... and those saved before left
+
+
+class SlowStore(OpenIncidentsStore):
+    """A save that waits until let go, counting the saves."""
+    def __init__(self, path):
+        super().__init__(path)
+        import threading
+        self.go, self.saves = threading.Event(), 0
+
+    def save(self, view, changed):
+        self.go.wait(10)
+        self.saves += 1
+        super().save(view, changed)
+
+
+def test_offered_batches_are_applied_at_once_and_saved_behind_together(tmp_path):
+    events = histories(30)
+    store = SlowStore(tmp_path / "views.sqlite")
+    live = LiveViews(Views(), store)
+
+    async def offer_three_during_one_save():
+        await live.offer(events[:50])
+        await asyncio.sleep(0.05)   # its save has started, and waits
+        for part in (events[50:120], events[120:]):
+            await live.offer(part)    # returns while that save still waits
+        applied = dict(live.views.open_incidents.rows)
+        store.go.set()
+        await live.close()
+        return applied
+    applied = asyncio.run(offer_three_during_one_save())
+    assert applied == live.views.open_incidents.rows          # applied before any save ended
+    assert store.load().rows == live.views.open_incidents.rows
+    assert store.saves == 2   # the first batch, then the two offered during its save together
+
+
+def test_a_failed_save_behind_the_relay_is_logged_and_left_to_the_next_flush(tmp_path, caplog):
+    events = histories(10)
+    store = StoreThatFailsOnce(tmp_path / "views.sqlite")
+    live = LiveViews(Views(), store)
+
+    async def offer_then_close():
+        await live.offer(events)   # does not raise: the relay goes on publishing
+        await live.close()
+    asyncio.run(offer_then_close())
+    assert "saving the views file failed" in caplog.text
+    assert store.load().rows == {}
+    asyncio.run(live.flush())
+    assert store.load().rows == live.views.open_incidents.rows
