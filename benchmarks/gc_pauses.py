@@ -7,7 +7,8 @@ defaults, the thresholds the worker had before, and the worker's policy now
 frozen). Every collection's pause is timed with `gc.callbacks`. At the end one more full
 collection shows what a pause costs with the views full; under the worker's policy the
 daily thaw (everything unfrozen and collected whole) is timed too, and the frozen objects
-it finds dead in cycles (the policy's price) are counted.
+it finds dead in cycles (the policy's price) are counted. Then the route step's pauses,
+with and without collecting after each batch (benchmarks/gc_route_pauses.py).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from benchmarks import gc_route_pauses
 from benchmarks.city_history import write_history
 from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.dispatcher import Dispatcher
@@ -82,7 +84,7 @@ def feed(rows: list[Row], thresholds: tuple[int, int, int], freeze: bool) -> dic
             "leaked": leaked, "incidents": len(views.facts.facts)}
 
 
-def run(incidents: int = 60_000) -> None:
+def run(incidents: int = 60_000, reports: int | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="grid-dispatch-gc-") as tmp:
         service = sqlite_service(Path(tmp) / "store.sqlite")
         dispatcher = Dispatcher(territory_view(), load_policy())
@@ -106,3 +108,17 @@ def run(incidents: int = 60_000) -> None:
         print(f"| {name} | {result['seconds']:.2f} | {spent / result['seconds']:.1%} | "
               f"{' | '.join(cells)} | {result['full_now'] * 1000:.0f} ms | {thaw} | "
               f"{result['leaked']:,} |")
+    reports = reports or incidents
+    print(f"\nthe route step's pauses, {reports:,} reports in batches of "
+          f"{gc_route_pauses.BATCH} over {gc_route_pauses.PARTITIONS} partitions, the worker's "
+          "thresholds and freezing\n")
+    print("| policy | route s | GC share | young pauses (max ms) | middle (max ms) "
+          "| full (max ms) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, result in gc_route_pauses.run(reports):
+        pauses = {int(g): p for g, p in result["pauses"].items()}
+        spent = sum(sum(p) for p in pauses.values())
+        cells = [f"{len(pauses.get(g, [])):,} ({max(pauses.get(g, []), default=0) * 1000:.0f})"
+                 for g in (0, 1, 2)]
+        print(f"| {name} | {result['seconds']:.2f} | {spent / result['seconds']:.1%} | "
+              f"{' | '.join(cells)} |")

@@ -80,3 +80,15 @@ def test_a_periodic_thaw_reclaims_what_died_frozen_and_freezes_the_rest_again(ho
     assert gone() is None and thawing.reclaimed >= 1
     assert gc.get_freeze_count() > 0 and gc.is_tracked(kept)   # the living: frozen again
     assert thawing.thaw_if_due() is None                       # not again before an hour
+
+
+def test_after_a_batch_its_survivors_are_walked_once_and_frozen_and_its_garbage_is_gone(hook):
+    from infra.gc_policy import collect_batch_survivors
+    kept = [Node() for _ in range(1000)]
+    dead = Node()
+    gone = weakref.ref(dead)
+    del dead
+    collect_batch_survivors()
+    assert gone() is None
+    assert hook.freezes == 1 and gc.get_freeze_count() >= len(kept)
+    assert not any(node is kept[0] for node in gc.get_objects(0) + gc.get_objects(1))

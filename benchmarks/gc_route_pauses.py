@@ -1,0 +1,72 @@
+"""Garbage-collector pauses in the route step, under the worker's policy, with and without
+collecting young and middle generations after each batch (infra/gc_policy.py).
+
+Simulated reports (publish time now, so repeats find their originals) go through the route
+step on a SQLite store in batches of 90 over six partitions, as at 2,000 reports/s; every
+collection is timed with `gc.callbacks`. Each policy runs in a fresh process: the first
+run's frozen objects must not lighten the second's collections.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+BATCH, PARTITIONS = 90, 6
+
+
+def measure(count: int, collect_each_batch: bool) -> dict:
+    from benchmarks.gc_pauses import PauseClock
+    from dispatch.service_layer.inbound import InboundMessage
+    from dispatch.service_layer.route_reports import RouteReports
+    from infra.bootstrap import build_dispatcher
+    from infra.gc_policy import collect_batch_survivors, spare_the_garbage_collector
+    from infra.settings import Settings
+    from infra.simulated_city import SHANGHAI, simulated_reports
+    from infra.store import sqlite_service
+    from policies.duplicates import DuplicateRules
+    from projections.duplicate_candidates import DuplicateCandidates
+
+    with tempfile.TemporaryDirectory(prefix="grid-dispatch-gc-route-") as tmp:
+        service = sqlite_service(Path(tmp) / "store.sqlite")
+        route = RouteReports(service, build_dispatcher(Settings(home=Path(tmp))),
+                             duplicates=DuplicateCandidates(DuplicateRules.load(None)))
+        now = datetime.now(SHANGHAI).isoformat()
+        messages = [InboundMessage("incidents.reported", n % PARTITIONS, n // PARTITIONS, None,
+                                   orjson.dumps(dict(report, reported_at=now)))
+                    for n, report in enumerate(simulated_reports(count, run_id="gc-route"))]
+        spare_the_garbage_collector()
+        clock = PauseClock()
+        gc.callbacks.append(clock)
+        started = time.perf_counter()
+        for first in range(0, count, BATCH):
+            route.record(route.prepare(messages[first:first + BATCH]))
+            if collect_each_batch:
+                collect_batch_survivors()
+        seconds = time.perf_counter() - started
+        gc.callbacks.remove(clock)
+    return {"seconds": seconds, "pauses": {g: p for g, p in clock.pauses.items()}}
+
+
+def run(count: int) -> list[tuple[str, dict]]:
+    """(policy, result) for both policies, each measured in a process of its own."""
+    results = []
+    for name, collect in (("thresholds only", False), ("collected after each batch", True)):
+        out = subprocess.run([sys.executable, "-m", "benchmarks.gc_route_pauses", str(count),
+                              "1" if collect else "0"], capture_output=True, text=True,
+                             check=True)
+        results.append((name, json.loads(out.stdout.strip().splitlines()[-1])))
+    return results
+
+
+if __name__ == "__main__":
+    result = measure(int(sys.argv[1]), sys.argv[2] == "1")
+    print(json.dumps({"seconds": result["seconds"],
+                      "pauses": {str(g): p for g, p in result["pauses"].items()}}))
