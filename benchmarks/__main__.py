@@ -1,5 +1,5 @@
 """Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`;
-the latency benchmark also takes `--rate R --seconds S [--profile] [--processes N]`."""
+the latency benchmark also takes `--rate R --seconds S [--warmup S] [--profile] [--processes N]`."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +28,8 @@ def main() -> None:
                         help="latency: how long to publish at that rate (default 10)")
     parser.add_argument("--profile", action="store_true",
                         help="latency: run the worker under cProfile and show where time goes")
+    parser.add_argument("--warmup", type=float, default=30.0,
+                        help="latency: seconds of raw traffic to warm the broker first (default 30)")
     parser.add_argument("--processes", type=int, default=1,
                         help="latency: worker processes sharing the store (default 1)")
     parser.add_argument("--smoke", action="store_true",
@@ -47,7 +49,7 @@ def main() -> None:
             gc_pauses.run(size)
         elif name == "latency":
             latency.run(size, 1.0 if args.smoke else args.seconds, profile=args.profile,
-                        processes=args.processes)
+                        processes=args.processes, warmup=0.0 if args.smoke else args.warmup)
         else:
             end_to_end.run(size)
 

@@ -5,6 +5,9 @@ at both ends (benchmarks/paced_round_trip.py). raw: a fresh 6-partition topic, r
 straight back. engine: `incidents.reported` in, the incident's first route result
 (Dispatched / QueuedForManualDispatch / MergedAsDuplicate) on `incidents.events` out.
 `--profile` runs the worker under cProfile (GRID_DISPATCH_PROFILE): where its time goes.
+`--warmup S` (default 30) first sends raw traffic at the same rate for S seconds: a broker
+just started spends its first minute compiling (measured: 50-90% of a core, against 15-30%
+once warm), which on two cores is taken from the worker.
 """
 from __future__ import annotations
 
@@ -50,7 +53,8 @@ def routing_results(recorded: dict[str, float]):
     return result_of
 
 
-def run(rate: float, seconds: float, profile: bool = False, processes: int = 1) -> None:
+def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
+        warmup: float = 30.0) -> None:
     count, tag = int(rate * seconds), uuid.uuid4().hex[:8]
     reports = list(simulated_reports(count, run_id=f"lat-{tag}"))
     timeout = 120 + 15 * seconds  # a backlog drains at the engine's pace (slower profiled)
@@ -61,6 +65,10 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1) 
             broker = LocalBroker(Path(tmp) / "broker", PROJECT_ROOT / ".cache")
             bootstrap = broker.start()
         try:
+            if warmup > 0:
+                warm = list(simulated_reports(int(rate * warmup), run_id=f"warm-{tag}"))
+                asyncio.run(measure(bootstrap, f"bench-warm-{tag}", f"bench-warm-{tag}", warm,
+                                    rate, lambda record: record.key.decode(), timeout))
             raw = asyncio.run(measure(bootstrap, f"bench-raw-{tag}", f"bench-raw-{tag}", reports,
                                       rate, lambda record: record.key.decode(), timeout))
             settings = Settings(home=Path(tmp) / "engine", bootstrap_servers=bootstrap,
@@ -93,7 +101,8 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1) 
             if broker:
                 broker.stop()
     print(f"\ndispatch latency at a fixed rate for {seconds:g} s, one broker, 2-core machine"
-          f"{' (worker under cProfile)' if profile else ''}\n")
+          f"{' (worker under cProfile)' if profile else ''}"
+          f"{f', after {warmup:g} s of raw traffic to warm the broker' if warmup > 0 else ''}\n")
     print("| path | rate | messages | p50 ms | p99 ms | max ms | achieved rate |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     print(raw.row("raw aiokafka produce + consume", rate))
