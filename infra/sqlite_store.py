@@ -44,6 +44,8 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._readers = threading.local()
+        self._opened: list[sqlite3.Connection] = []   # every thread's, to close them all
+        self._opening = threading.Lock()
 
     def has_events_after(self, originator_id: UUID, version: int) -> bool:
         """Whether the store holds a later event of this originator: one index probe on a
@@ -66,9 +68,6 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         if connection is None:
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
         stored_id = originator_id.hex if isinstance(originator_id, UUID) else originator_id
-        # Every row has this id: converted once, as the engine's recorder does per row.
-        key = originator_id if isinstance(originator_id, UUID) else \
-            self.convert_originator_id(originator_id)
         statement = (f"SELECT originator_version, topic, state FROM {self.events_table_name} "
                      "WHERE originator_id=? ")
         params: list[Any] = [stored_id]
@@ -82,9 +81,19 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         if limit is not None:
             statement += "LIMIT ?"
             params.append(limit)
+        rows = connection.execute(statement, params).fetchall()
+        if not rows:
+            return []
+        key = self.convert_originator_id(stored_id)   # every row's id: converted once
         return [StoredEvent(originator_id=key, originator_version=version, topic=topic,
-                            state=state)
-                for version, topic, state in connection.execute(statement, params).fetchall()]
+                            state=state) for version, topic, state in rows]
+
+    def close_readers(self) -> None:
+        with self._opening:
+            for connection in self._opened:
+                connection.close()
+            self._opened.clear()
+        self._readers = threading.local()
 
     def _reader(self) -> sqlite3.Connection | None:
         """This thread's read-only connection (None for an in-memory or URI-named store,
@@ -96,7 +105,9 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
             if pool.is_sqlite_memory_mode or pool.db_name.startswith("file:"):
                 return None
             connection = self._readers.connection = sqlite3.connect(
-                read_only_uri(pool.db_name), uri=True)
+                read_only_uri(pool.db_name), uri=True, check_same_thread=False)
+            with self._opening:
+                self._opened.append(connection)
         return connection
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
@@ -130,6 +141,17 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
             connection._sqlite_conn.execute(f"PRAGMA synchronous={synchronous}")
             return connection
         pool._create_connection = with_synchronous
+        self._recorders: list[BatchInsertProcessRecorder] = []
+
+    def process_recorder(self) -> BatchInsertProcessRecorder:
+        recorder = super().process_recorder()
+        self._recorders.append(recorder)
+        return recorder
+
+    def close(self) -> None:
+        for recorder in self._recorders:   # their threads' read connections
+            recorder.close_readers()
+        super().close()
 
 
 PERSISTENCE_TOPIC = f"{__name__}:{BatchInsertSQLiteFactory.__name__}"

@@ -194,3 +194,25 @@ def test_the_commit_durability_is_set_on_every_connection(tmp_path):
 def test_an_unknown_durability_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS='SOMETIMES'"):
         sqlite_service(tmp_path / "store.sqlite", "sometimes")
+
+
+def test_closing_the_store_closes_every_threads_read_connection(tmp_path):
+    import sqlite3 as sqlite
+    import threading
+    service = sqlite_service(tmp_path / "store.sqlite")
+    incident = new_incident("A")
+    service.record([incident], Tracking("incidents.reported:0", 1))
+    readers = []
+
+    def select_in_a_thread():
+        service.recorder.select_events(incident.id)
+        readers.append(service.recorder._readers.connection)
+    thread = threading.Thread(target=select_in_a_thread)
+    thread.start()
+    thread.join()
+    service.recorder.select_events(incident.id)
+    readers.append(service.recorder._readers.connection)
+    service.close()
+    for connection in readers:
+        with pytest.raises(sqlite.ProgrammingError, match="closed"):
+            connection.execute("SELECT 1")
