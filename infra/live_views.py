@@ -17,6 +17,7 @@ import asyncio
 import logging
 
 from infra.view_store import OpenIncidentsStore
+from projections.open_incidents import IncidentRow
 from projections.views import Views
 
 log = logging.getLogger("grid_dispatch.worker")
@@ -27,6 +28,7 @@ class LiveViews:
         self.views, self.view_store = views, view_store
         self._saving = asyncio.Lock()
         self._saver: asyncio.Task | None = None
+        self._closing = False
 
     async def apply(self, events: list[dict]) -> None:
         """Apply a batch and save what it changed before returning."""
@@ -36,13 +38,19 @@ class LiveViews:
     async def offer(self, events: list[dict]) -> None:
         """Apply a batch now; its rows are saved in the background."""
         self.views.apply(events)
-        if self._saver is None or self._saver.done():
+        if not self._closing and (self._saver is None or self._saver.done()):
             self._saver = asyncio.create_task(self._save_while_changed())
 
     async def close(self) -> None:
-        """Wait for a save in the background to end (the worker stopping)."""
+        """The worker stopping (while batches may still come): no new save in the
+        background; the one running ends, then one last save of what is left."""
+        self._closing = True
         if self._saver is not None:
             await asyncio.gather(self._saver, return_exceptions=True)
+        try:
+            await self.flush()
+        except Exception:   # caught up from the store at the next start
+            log.exception("the last save of the views file failed")
 
     async def flush(self) -> None:
         """Save the rows changed since the last save that worked; then let go of the
@@ -52,7 +60,12 @@ class LiveViews:
             changed = views.take_changed_open()
             try:
                 if changed:
-                    await asyncio.to_thread(self.view_store.save, views.open_incidents, changed)
+                    # Copied here: batches go on being applied to these rows meanwhile, and
+                    # a row read half-changed in the thread would be saved as it never was.
+                    rows = views.open_incidents.rows
+                    saved = {i: IncidentRow(rows[i].version, rows[i].holder, rows[i].is_open)
+                             for i in changed}
+                    await asyncio.to_thread(self.view_store.save_rows, saved)
             except BaseException:   # cancelled at shutdown too: still to be saved
                 views.changed_open |= changed
                 raise
@@ -61,7 +74,7 @@ class LiveViews:
 
     async def _save_while_changed(self) -> None:
         try:
-            while self.views.changed_open:
+            while self.views.changed_open and not self._closing:
                 await self.flush()
         except Exception:  # the rows stay marked: the worker's flush every second retries
             log.exception("saving the views file failed; trying again with the next flush")

@@ -63,10 +63,6 @@ class OpenIncidentsStore:
                 "SELECT count(*) FROM open_incidents WHERE holder != ? OR NOT is_open",
                 (UNASSIGNED,)).fetchone()[0]
 
-    def save(self, view: OpenIncidentsByDepartment, changed: Iterable[str]) -> None:
-        with self._connect() as connection:
-            self._upsert(connection, ((i, view.rows[i]) for i in changed))
-
     def claim_for(self, store_identity: str | None) -> None:
         """Make the file this store's: emptied if it was written for another one."""
         with self._connect() as connection:
@@ -74,7 +70,8 @@ class OpenIncidentsStore:
             self._claim(connection, store_identity)
 
     def save_rows(self, rows: dict[str, IncidentRow]) -> None:
-        """Save these rows as they are (a replay's finished incidents as they ended)."""
+        """Save these rows as they are (a live view's changed rows, copied; a replay's
+        finished incidents as they ended)."""
         with self._connect() as connection:
             self._upsert(connection, rows.items())
 

@@ -27,7 +27,7 @@ def test_rebuild_from_the_store_equals_the_live_view(tmp_path):
         live.apply(published_event(service.domain_event(n))
                    for n in service.notifications_after(before, 10_000))
     views = OpenIncidentsStore(tmp_path / "views.sqlite")
-    views.save(live, list(live.rows))
+    views.save_rows(live.rows)
     assert views.load().rows == live.rows
 
     env = dict(os.environ, GRID_DISPATCH_HOME=str(tmp_path))

@@ -15,11 +15,11 @@ class StoreThatFailsOnce(OpenIncidentsStore):
         super().__init__(path)
         self.failures = 1
 
-    def save(self, view, changed):
+    def save_rows(self, rows):
         if self.failures:
             self.failures -= 1
             raise TimeoutError("database is locked")
-        super().save(view, changed)
+        super().save_rows(rows)
 
 
 def test_rows_a_failed_save_left_are_saved_with_the_next_batch(tmp_path):
@@ -82,10 +82,10 @@ class SlowStore(OpenIncidentsStore):
         import threading
         self.go, self.saves = threading.Event(), 0
 
-    def save(self, view, changed):
+    def save_rows(self, rows):
         self.go.wait(10)
         self.saves += 1
-        super().save(view, changed)
+        super().save_rows(rows)
 
 
 def test_offered_batches_are_applied_at_once_and_saved_behind_together(tmp_path):
@@ -98,12 +98,14 @@ def test_offered_batches_are_applied_at_once_and_saved_behind_together(tmp_path)
         await asyncio.sleep(0.05)   # its save has started, and waits
         for part in (events[50:120], events[120:]):
             await live.offer(part)    # returns while that save still waits
-        applied = dict(live.views.open_incidents.rows)
+        applied = {i: (r.version, r.holder, r.is_open)
+                   for i, r in live.views.open_incidents.rows.items()}
         store.go.set()
         await live.close()
         return applied
     applied = asyncio.run(offer_three_during_one_save())
-    assert applied == live.views.open_incidents.rows          # applied before any save ended
+    assert applied == {i: (r.version, r.holder, r.is_open)   # applied before any save ended
+                       for i, r in live.views.open_incidents.rows.items()}
     assert store.load().rows == live.views.open_incidents.rows
     assert store.saves == 2   # the first batch, then the two offered during its save together
 
@@ -115,9 +117,31 @@ def test_a_failed_save_behind_the_relay_is_logged_and_left_to_the_next_flush(tmp
 
     async def offer_then_close():
         await live.offer(events)   # does not raise: the relay goes on publishing
+        await asyncio.sleep(0.05)  # the save behind it has run, and failed
+        assert live.views.changed_open
+        store.failures = 1         # so does the last one, at shutdown
         await live.close()
     asyncio.run(offer_then_close())
     assert "saving the views file failed" in caplog.text
     assert store.load().rows == {}
     asyncio.run(live.flush())
     assert store.load().rows == live.views.open_incidents.rows
+
+
+def test_once_closing_no_save_starts_behind_and_what_is_left_is_saved_once(tmp_path):
+    events = histories(20)
+    store = SlowStore(tmp_path / "views.sqlite")
+    store.go.set()
+    live = LiveViews(Views(), store)
+
+    async def close_while_batches_come():
+        await live.offer(events[:60])
+        closing = asyncio.create_task(live.close())
+        await asyncio.sleep(0)
+        await live.offer(events[60:])        # comes during the shutdown
+        await closing
+        return live._saver
+    saver = asyncio.run(close_while_batches_come())
+    assert saver is None or saver.done()
+    assert store.load().rows == live.views.open_incidents.rows   # the last save took it all
+    assert store.saves == 2

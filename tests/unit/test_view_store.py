@@ -12,13 +12,13 @@ def test_a_worker_behind_does_not_undo_what_a_worker_ahead_saved(tmp_path):
     behind = OpenIncidentsByDepartment({"i-1": IncidentRow(2, "housing", True),
                                         "i-2": IncidentRow(1, "unassigned", True),
                                         "i-3": IncidentRow(1, "roads", True)})
-    store.save(ahead, ["i-1", "i-2"])
-    store.save(behind, ["i-1", "i-2", "i-3"])
+    store.save_rows({i: ahead.rows[i] for i in ["i-1", "i-2"]})
+    store.save_rows({i: behind.rows[i] for i in ["i-1", "i-2", "i-3"]})
     assert store.load().rows == {"i-1": IncidentRow(3, "housing", False),
                                  "i-2": IncidentRow(2, "water", True),
                                  "i-3": IncidentRow(1, "roads", True)}
     later = OpenIncidentsByDepartment({"i-2": IncidentRow(4, "water", False)})
-    store.save(later, ["i-2"])
+    store.save_rows({"i-2": later.rows["i-2"]})
     assert store.load().rows["i-2"] == IncidentRow(4, "water", False)
 
 
@@ -31,7 +31,7 @@ def test_a_starting_worker_catches_up_without_taking_back_newer_rows(tmp_path):
                                        "i-2": IncidentRow(1, "unassigned", True),
                                        "i-4": IncidentRow(1, "roads", True),
                                        "i-5": IncidentRow(3, "water", True)})
-    store.save(saved, list(saved.rows))
+    store.save_rows(saved.rows)
     store.claim_for("store-1")                     # the same store: nothing goes
     store.save_rows({"i-5": IncidentRow(6, "water", False)})   # the replay let it go
     built = OpenIncidentsByDepartment({"i-1": IncidentRow(3, "housing", True),
@@ -63,7 +63,7 @@ def test_a_file_written_for_another_store_is_emptied_when_claimed(tmp_path, writ
 def test_a_rebuild_replaces_rows_whatever_version_the_file_held(tmp_path):
     store = OpenIncidentsStore(tmp_path / "views.sqlite")
     store.claim_for("store-1")
-    store.save(OpenIncidentsByDepartment({"i-1": IncidentRow(5, "housing", False)}), ["i-1"])
+    store.save_rows({"i-1": IncidentRow(5, "housing", False)})
     rebuilt = OpenIncidentsByDepartment({"i-2": IncidentRow(2, "water", True)})
     store.replace(rebuilt, "store-1")
     assert store.load().rows == rebuilt.rows
