@@ -113,12 +113,12 @@ def run(incidents: int = 60_000, reports: int | None = None) -> None:
           f"{gc_route_pauses.BATCH} over {gc_route_pauses.PARTITIONS} partitions, the worker's "
           "thresholds and freezing\n")
     print("| policy | route s | GC share | young pauses (max ms) | middle (max ms) "
-          "| full (max ms) |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "| full (max ms) | freezes | frozen cycles found |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, result in gc_route_pauses.run(reports):
         pauses = {int(g): p for g, p in result["pauses"].items()}
         spent = sum(sum(p) for p in pauses.values())
         cells = [f"{len(pauses.get(g, [])):,} ({max(pauses.get(g, []), default=0) * 1000:.0f})"
                  for g in (0, 1, 2)]
         print(f"| {name} | {result['seconds']:.2f} | {spent / result['seconds']:.1%} | "
-              f"{' | '.join(cells)} |")
+              f"{' | '.join(cells)} | {result['freezes']:,} | {result['leaked']:,} |")

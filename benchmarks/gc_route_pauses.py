@@ -27,7 +27,8 @@ def measure(count: int, collect_each_batch: bool) -> dict:
     from dispatch.service_layer.inbound import InboundMessage
     from dispatch.service_layer.route_reports import RouteReports
     from infra.bootstrap import build_dispatcher
-    from infra.gc_policy import collect_batch_survivors, spare_the_garbage_collector
+    from infra.gc_policy import (collect_batch_survivors, frozen_garbage,
+                                 spare_the_garbage_collector)
     from infra.settings import Settings
     from infra.simulated_city import SHANGHAI, simulated_reports
     from infra.store import sqlite_service
@@ -52,7 +53,10 @@ def measure(count: int, collect_each_batch: bool) -> dict:
                 collect_batch_survivors()
         seconds = time.perf_counter() - started
         gc.callbacks.remove(clock)
-    return {"seconds": seconds, "pauses": {g: p for g, p in clock.pauses.items()}}
+        hook = next(h for h in gc.callbacks if hasattr(h, "freezes"))
+        freezes, leaked = hook.freezes, frozen_garbage()   # what the daily thaw would find
+    return {"seconds": seconds, "pauses": {g: p for g, p in clock.pauses.items()},
+            "freezes": freezes, "leaked": leaked}
 
 
 def run(count: int) -> list[tuple[str, dict]]:
@@ -68,5 +72,4 @@ def run(count: int) -> list[tuple[str, dict]]:
 
 if __name__ == "__main__":
     result = measure(int(sys.argv[1]), sys.argv[2] == "1")
-    print(json.dumps({"seconds": result["seconds"],
-                      "pauses": {str(g): p for g, p in result["pauses"].items()}}))
+    print(json.dumps({**result, "pauses": {str(g): p for g, p in result["pauses"].items()}}))

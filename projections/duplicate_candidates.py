@@ -6,10 +6,11 @@ open incident a new report repeats (policies/duplicates.py says what "repeats" m
 `remember` takes the incidents the step has just recorded, before their events come back
 round the stream. The worker's route step runs in a thread beside the projector, so every
 entry point holds the index's lock. An incident is kept for the longest window after it
-was recorded (the store's clock): each addition lets go of those recorded before that (a
-heap by recording time), and an incident leaves its buckets when it closes, so no step
-ever re-indexes the window. (Sweeps that rebuilt the index took 35 ms at 16,384 incidents kept and 270-320 ms
-at 32,768, in the route step, and made the garbage collector walk it all again.)
+was recorded (its events' recording time, not the report's): each addition lets go of
+those recorded before that (a heap by recording time), and an incident leaves its buckets
+when it closes, so no step ever re-indexes the window. (Sweeps that rebuilt the index
+took 35 ms at 16,384 incidents kept and 270-320 ms at 32,768, in the route step, and made
+the garbage collector walk it all again.)
 """
 from __future__ import annotations
 
@@ -80,10 +81,12 @@ class DuplicateCandidates:
             if kind == "Located":
                 place = event["place"]
                 known.address, known.grid = place.get("address"), place.get("grid")
-                self._index(incident_id, known)
+                if known.is_open:   # a closed one stays out of the buckets
+                    self._index(incident_id, known)
             elif kind == "Reclassified":
                 known.category = event["category"]
-                self._index(incident_id, known)
+                if known.is_open:
+                    self._index(incident_id, known)
             else:
                 known.is_open = False
                 self._unindex(incident_id)

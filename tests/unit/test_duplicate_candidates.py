@@ -146,6 +146,9 @@ def test_an_addition_files_only_itself_and_a_closing_takes_only_itself_out(monke
     assert len(index.state()) == 200   # closed ones are still known (a resend changes nothing)
     assert {i for bucket in index._buckets.values() for i in bucket} == \
         {f"I{n:03d}" for n in range(1, 200, 2)}
+    index.apply([{"incident_id": "I000", "version": 5, "type": "Located",   # closed: stays out
+                  "place": {"address": "A0", "grid": None}}])
+    assert not any("I000" in bucket for bucket in index._buckets.values())
     index.apply([{"incident_id": "I001", "version": 5, "type": "Reclassified",
                   "category": "b.y"}])
     filed_under = [key for key, bucket in index._buckets.items() if "I001" in bucket]
