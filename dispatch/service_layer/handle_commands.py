@@ -2,9 +2,10 @@
 
 As with reports: `prepare` drops positions already recorded, decodes each command and
 dead-letters what is malformed or names an unknown incident (the caller publishes those);
-`record` applies the rest in order and stores, per partition in one transaction, the
-incidents' new events, a receipt per command, and the tracking row. A command id seen
-before is not applied again. A command the incident refuses leaves a `CommandRejected`
+`record` applies the rest in order and stores, in one transaction, the incidents' new
+events, a receipt per command, and a tracking row per partition (partition by partition
+when the store refuses the whole batch, or cannot take several positions). A command id
+seen before is not applied again. A command the incident refuses leaves a `CommandRejected`
 event on the incident, with the reason, published like any other event.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from dispatch.commands import decode_command
 from dispatch.contracts import InvalidMessage
@@ -77,24 +78,33 @@ class HandleCommands:
         return PreparedCommands(partitions, dead_letters, redelivered)
 
     def record(self, prepared: PreparedCommands) -> CommandOutcome:
+        partitions = prepared.partitions
+        if len(partitions) > 1 and self.service.records_several_positions:
+            try:   # one commit a batch, as the route step does
+                return CommandOutcome(*self._apply(partitions, [
+                    Tracking(p.stream, p.last_offset + 1) for p in partitions]))
+            except IntegrityError:
+                pass   # a position another worker took, an incident changed: one by one
         applied = rejected = duplicates = 0
-        for partition in prepared.partitions:
+        for partition in partitions:
             tracking = Tracking(partition.stream, partition.last_offset + 1)
             # Refused when another writer (the route step, the SLA watcher) changed one of
             # the incidents since it was loaded: applied again to what is stored now.
             counts = record_partition(self.service, tracking,
-                                      lambda _: self._apply_partition(partition, tracking))
+                                      lambda _: self._apply([partition], [tracking]))
             counts = counts or (0, 0, 0)  # another worker handled this position
             applied, rejected, duplicates = (applied + counts[0], rejected + counts[1],
                                              duplicates + counts[2])
         return CommandOutcome(applied, rejected, duplicates)
 
-    def _apply_partition(self, partition: CommandPartition, tracking: Tracking) -> tuple[int, int, int]:
-        seen = self.service.existing({receipt_id_for(c.command_id) for c in partition.commands})
+    def _apply(self, partitions: list[CommandPartition],
+               tracking: list[Tracking]) -> tuple[int, int, int]:
+        commands = [command for partition in partitions for command in partition.commands]
+        seen = self.service.existing({receipt_id_for(c.command_id) for c in commands})
         incidents: dict[UUID, Incident] = {}
         receipts: list[CommandReceipt] = []
         applied = rejected = duplicates = 0
-        for command in partition.commands:
+        for command in commands:
             receipt_id = receipt_id_for(command.command_id)
             if receipt_id in seen:
                 duplicates += 1
@@ -116,5 +126,5 @@ class HandleCommands:
                 command_id=command.command_id, incident_id=str(command.incident_id),
                 command_type=command.type, issued_by=command.issued_by, outcome=outcome,
                 reason=reason, at=command.at))
-        self.service.record([*incidents.values(), *receipts], tracking)
+        self.service.record([*incidents.values(), *receipts], *tracking)
         return applied, rejected, duplicates

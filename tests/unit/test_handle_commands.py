@@ -130,3 +130,42 @@ def test_an_incident_changed_by_another_writer_meanwhile_gets_the_command_once(w
     assert raced and outcome.applied == 1 and outcome.duplicates == 0
     assert incident.status is IncidentStatus.ACCEPTED and incident.urge_count == 1
     assert incident.version == 5  # Reported, Located, Dispatched, Urged, Accepted
+
+
+def two_incidents_on_two_partitions(world):
+    service, handler = world
+    route = RouteReports(service, dispatcher())
+    route.record(route.prepare([InboundMessage("r", 0, 1, None, report_bytes("R-2"))]))
+    other = incident_id_for("hotline", "R-2")
+    holders = {i: service.get_incident(i).department for i in (INCIDENT, other)}
+    batch = [InboundMessage("incidents.commands", 0, 500, None,
+                            command("accept", "p0", department=holders[INCIDENT])),
+             InboundMessage("incidents.commands", 1, 700, None,
+                            command("accept", "p1", incident=other, department=holders[other]))]
+    return service, handler, other, batch
+
+
+def test_a_batch_over_partitions_is_stored_in_one_transaction(world):
+    service, handler, other, batch = two_incidents_on_two_partitions(world)
+    transactions = []
+    record = service.record
+    service.record = lambda *args: (transactions.append(len(args) - 1), record(*args))[1]
+    outcome = handler.record(handler.prepare(batch))
+    assert transactions == [2]   # one transaction, two tracking rows
+    assert outcome.applied == 2
+    assert service.tracked_position("incidents.commands:0") == 501
+    assert service.tracked_position("incidents.commands:1") == 701
+    assert {service.get_incident(i).status for i in (INCIDENT, other)} == {IncidentStatus.ACCEPTED}
+
+
+def test_a_partition_another_worker_took_meanwhile_is_left_and_the_rest_recorded(world):
+    from eventsourcing.persistence import Tracking
+    service, handler, other, batch = two_incidents_on_two_partitions(world)
+    prepared = handler.prepare(batch)
+    service.record([], Tracking("incidents.commands:1", 800))   # the other worker, after a rebalance
+    outcome = handler.record(prepared)
+    assert outcome.applied == 1
+    assert service.get_incident(INCIDENT).status is IncidentStatus.ACCEPTED
+    assert service.get_incident(other).status is IncidentStatus.DISPATCHED
+    assert service.tracked_position("incidents.commands:0") == 501
+    assert service.tracked_position("incidents.commands:1") == 800
