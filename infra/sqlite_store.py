@@ -47,17 +47,6 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         self._opened: list[sqlite3.Connection] = []   # every thread's, to close them all
         self._opening = threading.Lock()
 
-    def has_events_after(self, originator_id: UUID, version: int) -> bool:
-        """Whether the store holds a later event of this originator: one index probe on a
-        read connection of the thread's own (a sixth of `select_events`, which takes a
-        pooled connection and builds the records)."""
-        connection = self._reader()
-        if connection is None:
-            return bool(self.select_events(originator_id, gt=version, limit=1))
-        return connection.execute(
-            f"SELECT 1 FROM {self.events_table_name} WHERE originator_id=? AND "
-            "originator_version>? LIMIT 1", (originator_id.hex, version)).fetchone() is not None
-
     def select_events(self, originator_id: UUID | str, *, gt: int | None = None,
                       lte: int | None = None, desc: bool = False,
                       limit: int | None = None) -> list[StoredEvent]:

@@ -157,5 +157,5 @@ def test_a_store_whose_path_holds_uri_characters_is_probed_all_the_same(tmp_path
     incident = new_incident(1)
     service.record([incident], Positions()())
     assert service.get_incident(incident.id) is incident
-    assert not service.recorder.has_events_after(incident.id, incident.version)
-    assert service.recorder.has_events_after(incident.id, incident.version - 1)
+    assert not service.recorder.select_events(incident.id, gt=incident.version, limit=1)
+    assert service.recorder.select_events(incident.id, gt=incident.version - 1, limit=1)
