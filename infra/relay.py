@@ -8,6 +8,9 @@ repeats by (incident id, version).
 `feed` (the worker that holds the store's lease) takes each published batch as event dicts,
 the same ones consumers decode from the topic: its own views are fed here rather than by
 reading back what it has just published.
+
+Its store calls run in the event loop's thread: they are short, and in a thread each row
+read waited for the GIL (infra/inbound_steps.py tells what that cost).
 """
 from __future__ import annotations
 
@@ -69,10 +72,9 @@ class Relay:
     async def publish_batch(self) -> int:
         """Publish the next batch; return how many stored records it moved past."""
         if self._position is None:
-            self._position = await asyncio.to_thread(
-                self.service.tracked_position, self.position_name) or 0
+            self._position = self.service.tracked_position(self.position_name) or 0
             self._saved_position = self._position  # recorded already: saving it again is refused
-        records, events, last_id, seen = await asyncio.to_thread(self._read, self._position)
+        records, events, last_id, seen = self._read(self._position)
         if not seen:
             return 0
         await self.publisher.publish(records)
@@ -94,11 +96,11 @@ class Relay:
     async def save_position(self) -> None:
         if self._position is not None and self._position != self._saved_position:
             try:
-                await asyncio.to_thread(self.service.process_recorder.insert_tracking,
-                                        Tracking(self.position_name, self._position))
+                self.service.process_recorder.insert_tracking(
+                    Tracking(self.position_name, self._position))
             except IntegrityError:
                 # Another relay (a second worker) got further: it has published up to there.
-                recorded = await asyncio.to_thread(self.service.tracked_position, self.position_name)
+                recorded = self.service.tracked_position(self.position_name)
                 self._position = max(self._position, recorded or 0)
             self._saved_position = self._position
         self._saved_at = time.monotonic()
