@@ -7,9 +7,12 @@ the same path) is emptied then, before any row is saved.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import orjson
 
 from projections.open_incidents import UNASSIGNED, IncidentRow, OpenIncidentsByDepartment
 
@@ -31,21 +34,29 @@ class OpenIncidentsStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
         with self._connect() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(SCHEMA)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=30)
-        # Derived data, caught up from the store whenever a worker starts: a commit need
-        # not wait for an fsync (a power cut may lose the last saves, never the store's).
-        connection.execute("PRAGMA synchronous=NORMAL")
-        try:
-            with connection:  # one transaction: commit on success, roll back on error
-                yield connection
-        finally:
-            connection.close()
+        """One transaction on the store's one connection, kept open: a worker saves many
+        times a second from a thread, and opening, setting up and closing a connection
+        each time cost as much as the save (and, in a thread, a wait for the GIL each)."""
+        with self._lock:
+            if self._connection is None:
+                self._connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                self._connection.execute("PRAGMA synchronous=NORMAL")
+            with self._connection:
+                yield self._connection
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
     def load(self) -> OpenIncidentsByDepartment:
         with self._connect() as connection:
@@ -102,15 +113,20 @@ class OpenIncidentsStore:
 
     @staticmethod
     def _upsert(connection: sqlite3.Connection, rows: Iterable[tuple[str, IncidentRow]]) -> None:
-        values = [(incident_id, row.version, row.holder, int(row.is_open))
-                  for incident_id, row in rows]
+        values = [(incident_id, row.version, row.holder, row.is_open) for incident_id, row in rows]
         if values:
-            connection.executemany(
+            # One statement over a JSON array rather than `executemany`: Python's sqlite3
+            # lets go of the GIL for every statement it steps, and a save runs in a thread
+            # beside the busy event loop, so each row waited for the GIL to come back (up
+            # to the 5 ms switch interval). Measured, 2,000 rows beside busy Python: 10-12 s
+            # with a statement a row, against 11-15 ms alone.
+            connection.execute(
                 "INSERT INTO open_incidents (incident_id, version, holder, is_open) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT(incident_id) DO UPDATE SET "
+                "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) "
+                "WHERE true "  # (SQLite's grammar: an upsert's SELECT needs a WHERE)
+                "ON CONFLICT(incident_id) DO UPDATE SET "
                 "version = excluded.version, holder = excluded.holder, "
                 "is_open = excluded.is_open "
                 # Workers sharing the file each save every row: one behind must not undo
                 # what one ahead saved.
-                "WHERE excluded.version > open_incidents.version", values)
-
+                "WHERE excluded.version > open_incidents.version", (orjson.dumps(values),))

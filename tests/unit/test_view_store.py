@@ -82,3 +82,26 @@ def test_a_file_from_before_stores_were_named_is_emptied_once(tmp_path):
     assert set(store.load().rows) == {"i-1"}
     store.claim_for("store-1")
     assert store.load().rows == {}
+
+
+def test_a_save_is_one_statement_however_many_rows(tmp_path):
+    """A save runs in a thread beside the busy event loop, and Python's sqlite3 lets go of
+    the GIL for each statement it steps: a statement a row made a save wait for the GIL as
+    many times (infra/view_store.py)."""
+    store = OpenIncidentsStore(tmp_path / "views.sqlite")
+    rows = {f"i-{n}": IncidentRow(n, f"部门 \"{n % 7}\"", n % 3 == 0) for n in range(1, 501)}
+    statements: list[str] = []
+    with store._connect() as connection:
+        connection.set_trace_callback(statements.append)
+    store.save_rows(rows)
+    assert [s for s in statements if s.lstrip().upper().startswith("INSERT")] == [statements[1]]
+    assert len(statements) == 3            # BEGIN, the one INSERT, COMMIT
+    assert store.load().rows == rows
+
+
+def test_closing_lets_go_of_the_file_and_a_later_call_opens_it_again(tmp_path):
+    store = OpenIncidentsStore(tmp_path / "views.sqlite")
+    store.save_rows({"i-1": IncidentRow(1, "roads", True)})
+    store.close()
+    assert store._connection is None
+    assert store.load().rows == {"i-1": IncidentRow(1, "roads", True)}
