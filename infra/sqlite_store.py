@@ -16,6 +16,10 @@ the position the store still has and the reports and commands are read again fro
 (a single-node Kafka does not fsync either, by default). NORMAL saved about 15% of the
 worker's time on the end-to-end benchmark (then one fsync per partition per batch; the
 route step's commits are now one per batch when the store accepts the batch whole).
+
+`checkpoints` (env SQLITE_CHECKPOINTS): "commit", SQLite's default, copies the log into
+the database in the commit that takes it past 1,000 pages; "background", the worker's,
+in a thread of the store's own (infra/store_checkpoints.py).
 """
 from __future__ import annotations
 
@@ -30,7 +34,10 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.sqlite import (SQLiteAggregateRecorder, SQLiteCursor, SQLiteFactory,
                                   SQLiteProcessRecorder)
 
+from infra.store_checkpoints import BackgroundCheckpoints
+
 SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
+CHECKPOINT_MODES = ("commit", "background")
 
 
 def read_only_uri(path: Path | str) -> str:
@@ -112,6 +119,7 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
 
 class BatchInsertSQLiteFactory(SQLiteFactory):
     SQLITE_SYNCHRONOUS = "SQLITE_SYNCHRONOUS"
+    SQLITE_CHECKPOINTS = "SQLITE_CHECKPOINTS"
     process_recorder_class = BatchInsertProcessRecorder
 
     def __init__(self, env: Any):
@@ -120,16 +128,26 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
         if synchronous not in SYNCHRONOUS_MODES:
             raise ValueError(f"{self.SQLITE_SYNCHRONOUS}={synchronous!r}: expected one of "
                              f"{', '.join(SYNCHRONOUS_MODES)}")
-        # eventsourcing has no hook for connection settings: the pool's own factory is
-        # wrapped, so every connection it makes (readers and writers alike) gets it.
+        checkpoints = (self.env.get(self.SQLITE_CHECKPOINTS) or "commit").lower()
+        if checkpoints not in CHECKPOINT_MODES:
+            raise ValueError(f"{self.SQLITE_CHECKPOINTS}={checkpoints!r}: expected one of "
+                             f"{', '.join(CHECKPOINT_MODES)}")
+        settings = [f"PRAGMA synchronous={synchronous}"]
+        self.checkpointer: BackgroundCheckpoints | None = None
         pool = self.datastore.pool
+        if checkpoints == "background" and not pool.is_sqlite_memory_mode:
+            settings.append("PRAGMA wal_autocheckpoint=0")
+            self.checkpointer = BackgroundCheckpoints(pool.db_name).start()
+        # eventsourcing has no hook for connection settings: the pool's own factory is
+        # wrapped, so every connection it makes (readers and writers alike) gets them.
         create_connection = pool._create_connection
 
-        def with_synchronous():
+        def configured():
             connection = create_connection()
-            connection._sqlite_conn.execute(f"PRAGMA synchronous={synchronous}")
+            for setting in settings:
+                connection._sqlite_conn.execute(setting)
             return connection
-        pool._create_connection = with_synchronous
+        pool._create_connection = configured
         self._recorders: list[BatchInsertProcessRecorder] = []
 
     def process_recorder(self) -> BatchInsertProcessRecorder:
@@ -138,6 +156,8 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
         return recorder
 
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         for recorder in self._recorders:   # their threads' read connections
             recorder.close_readers()
         super().close()

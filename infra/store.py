@@ -11,10 +11,11 @@ from infra.sqlite_store import PERSISTENCE_TOPIC
 FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
 
 
-def sqlite_service(path: Path, synchronous: str = "normal",
-                   recent_incidents: int = 20_000) -> IncidentService:
-    """The event store in a SQLite file; `synchronous`: see infra/sqlite_store.py;
-    `recent_incidents`: how many stored incidents to keep (recent_incidents.py)."""
+def sqlite_service(path: Path, synchronous: str = "normal", recent_incidents: int = 20_000,
+                   checkpoints: str = "commit") -> IncidentService:
+    """The event store in a SQLite file; `synchronous` and `checkpoints`: see
+    infra/sqlite_store.py; `recent_incidents`: how many stored incidents to keep
+    (recent_incidents.py)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return IncidentService(env={
         "PERSISTENCE_MODULE": PERSISTENCE_TOPIC,
@@ -23,6 +24,7 @@ def sqlite_service(path: Path, synchronous: str = "normal",
         "TRANSCODER_TOPIC": FAST_TRANSCODER,
         "SQLITE_SYNCHRONOUS": synchronous,
         "RECENT_INCIDENTS": str(recent_incidents),
+        "SQLITE_CHECKPOINTS": checkpoints,
     })
 
 

@@ -144,6 +144,15 @@ class TestSQLiteStore(IncidentStoreContract):
         return sqlite_service(tmp_path / "store.sqlite")
 
 
+class TestSQLiteStoreCheckpointingInTheBackground(IncidentStoreContract):
+    """The worker's configuration: WAL checkpoints in a thread, not in commits."""
+    @pytest.fixture
+    def service(self, tmp_path):
+        service = sqlite_service(tmp_path / "store.sqlite", checkpoints="background")
+        yield service
+        service.close()
+
+
 def stock_sqlite_service(path) -> IncidentService:
     return IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                 "SQLITE_DBNAME": str(path), "SQLITE_LOCK_TIMEOUT": "30"})
