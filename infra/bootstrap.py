@@ -61,9 +61,8 @@ def build_dispatcher(settings: Settings) -> Dispatcher:
 
 
 def build_engine(settings: Settings) -> Engine:
-    # The route step commits in the event loop's thread: checkpoints go to a thread.
     service = sqlite_service(settings.store, settings.store_sync, settings.recent_incidents,
-                             checkpoints="background")
+                             checkpoints=settings.store_checkpoints)
     dispatcher = build_dispatcher(settings)
     policy_file = settings.policy_path or DEMO_POLICY
     # Keep the text behind the version that decisions will name (once per version).

@@ -56,8 +56,7 @@ class SeekToTracked(ConsumerRebalanceListener):
         which may be ahead of a store that lost its last commits."""
         for partition in list(self.unplaced):
             try:
-                position = await asyncio.to_thread(
-                    self.tracked, f"{partition.topic}:{partition.partition}")
+                position = self.tracked(f"{partition.topic}:{partition.partition}")
             except Exception:
                 log.exception("position of %s:%s not read from the store; it waits",
                               partition.topic, partition.partition)

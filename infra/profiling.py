@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 def profiled(path, run) -> None:
     """Run under cProfile (GRID_DISPATCH_PROFILE): the main thread (the Faust loop) and each
-    thread started meanwhile (saving the views file, recording SLA alerts), merged into one
+    thread started meanwhile (saving the views file, the store's checkpoints), merged into one
     pstats file written however `run` ends (Faust stops on SIGTERM by raising SystemExit)."""
     profiles = [cProfile.Profile()]
 

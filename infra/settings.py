@@ -48,6 +48,7 @@ class Settings:
     metrics_port: int = 0      # 0: no /metrics endpoint
     profile_path: Path | None = None   # the worker runs under cProfile, pstats written here
     store_sync: str = "normal"   # the store's commit durability: normal | full (sqlite_store.py)
+    store_checkpoints: str = "background"   # who copies the store's log: background | commit
     worker_index: int = 0      # which of several workers sharing the store (worker --processes)
     recent_incidents: int = 20_000   # incidents kept after being stored (recent_incidents.py)
     keep_finished_hours: float = 24.0  # finished incidents stay in live views this long
@@ -76,6 +77,7 @@ class Settings:
             profile_path=path("GRID_DISPATCH_PROFILE"),
             worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
             store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
+            store_checkpoints=env.get("GRID_DISPATCH_STORE_CHECKPOINTS", "background"),
             recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
             keep_finished_hours=_hours(env, "GRID_DISPATCH_KEEP_FINISHED_HOURS", "24"),
         )
@@ -86,7 +88,9 @@ class Settings:
         broker, store, topics and groups whatever its working directory."""
         env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "GRID_DISPATCH_HOME": str(self.home),
                "GRID_DISPATCH_STORE": str(self.store), "GRID_DISPATCH_VIEWS": str(self.views),
-               "GRID_DISPATCH_STORE_SYNC": self.store_sync, "GRID_DISPATCH_APP_ID": self.app_id,
+               "GRID_DISPATCH_STORE_SYNC": self.store_sync,
+               "GRID_DISPATCH_STORE_CHECKPOINTS": self.store_checkpoints,
+               "GRID_DISPATCH_APP_ID": self.app_id,
                "GRID_DISPATCH_TOPIC_PREFIX": self.topics.prefix,
                "GRID_DISPATCH_BATCH_SIZE": str(self.batch_size),
                "GRID_DISPATCH_WORKER_INDEX": str(self.worker_index),

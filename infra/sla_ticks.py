@@ -23,8 +23,10 @@ class SlaTicks:
         self.watcher: SlaWatcher | None = None
 
     async def tick(self, leading: bool, now: datetime) -> int:
-        """Plan in the event loop (it reads the views), a part at a time, and record in a
-        thread; how many alerts were recorded."""
+        """Plan a part at a time, letting the loop run between parts, then record; how many
+        alerts were recorded. All in the loop's thread: in another, each row written would
+        wait for the GIL while holding the store's write lock, and the route step's commit
+        would wait for that lock (infra/inbound_steps.py)."""
         if not leading:
             self.views.take_changed_sla()
             return 0
@@ -34,4 +36,4 @@ class SlaTicks:
         for part in self.watcher.plan_in_parts(now):
             due.update(part)
             await asyncio.sleep(0)   # a peak's second of new incidents is 50-150 ms of work
-        return await asyncio.to_thread(self.watcher.record, due) if due else 0
+        return self.watcher.record(due) if due else 0

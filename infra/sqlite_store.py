@@ -19,7 +19,8 @@ route step's commits are now one per batch when the store accepts the batch whol
 
 `checkpoints` (env SQLITE_CHECKPOINTS): "commit", SQLite's default, copies the log into
 the database in the commit that takes it past 1,000 pages; "background", the worker's,
-in a thread of the store's own (infra/store_checkpoints.py).
+in a thread of the store's own every SQLITE_CHECKPOINT_SECONDS (0.5; see
+infra/store_checkpoints.py).
 """
 from __future__ import annotations
 
@@ -120,6 +121,7 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
 class BatchInsertSQLiteFactory(SQLiteFactory):
     SQLITE_SYNCHRONOUS = "SQLITE_SYNCHRONOUS"
     SQLITE_CHECKPOINTS = "SQLITE_CHECKPOINTS"
+    SQLITE_CHECKPOINT_SECONDS = "SQLITE_CHECKPOINT_SECONDS"
     process_recorder_class = BatchInsertProcessRecorder
 
     def __init__(self, env: Any):
@@ -135,9 +137,13 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
         settings = [f"PRAGMA synchronous={synchronous}"]
         self.checkpointer: BackgroundCheckpoints | None = None
         pool = self.datastore.pool
-        if checkpoints == "background" and not pool.is_sqlite_memory_mode:
-            settings.append("PRAGMA wal_autocheckpoint=0")
-            self.checkpointer = BackgroundCheckpoints(pool.db_name).start()
+        # (not for a URI: the checkpointer's plain connection would open another file)
+        if checkpoints == "background" and not (pool.is_sqlite_memory_mode
+                                                or pool.db_name.startswith("file:")):
+            self.checkpointer = BackgroundCheckpoints(
+                pool.db_name, float(self.env.get(self.SQLITE_CHECKPOINT_SECONDS) or 0.5)).start()
+            settings += ["PRAGMA wal_autocheckpoint=0",
+                         f"PRAGMA journal_size_limit={self.checkpointer.log_limit_bytes}"]
         # eventsourcing has no hook for connection settings: the pool's own factory is
         # wrapped, so every connection it makes (readers and writers alike) gets them.
         create_connection = pool._create_connection

@@ -12,7 +12,7 @@ FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
 
 
 def sqlite_service(path: Path, synchronous: str = "normal", recent_incidents: int = 20_000,
-                   checkpoints: str = "commit") -> IncidentService:
+                   checkpoints: str = "commit", checkpoint_seconds: float = 0.5) -> IncidentService:
     """The event store in a SQLite file; `synchronous` and `checkpoints`: see
     infra/sqlite_store.py; `recent_incidents`: how many stored incidents to keep
     (recent_incidents.py)."""
@@ -25,6 +25,7 @@ def sqlite_service(path: Path, synchronous: str = "normal", recent_incidents: in
         "SQLITE_SYNCHRONOUS": synchronous,
         "RECENT_INCIDENTS": str(recent_incidents),
         "SQLITE_CHECKPOINTS": checkpoints,
+        "SQLITE_CHECKPOINT_SECONDS": str(checkpoint_seconds),
     })
 
 

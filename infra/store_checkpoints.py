@@ -4,11 +4,17 @@ By default SQLite checkpoints in the commit that takes the write-ahead log past 
 pages: that commit copies the log into the database file and waits for two fsyncs. In a
 worker the route step commits in the event loop's thread (infra/inbound_steps.py), so
 everything the loop does waited with it: traced at 2,000 reports/s, such commits waited
-5-212 ms in fdatasync, about once a second. Here the writers' own checkpoints are off
-(`wal_autocheckpoint=0`) and this thread checkpoints every `interval` seconds with
-PASSIVE, which takes no lock that a writer or reader waits for: it copies what no reader
-still needs, and the log is written from its start again once it has all been copied.
-SQLite's GIL-free fsync lets the loop run meanwhile.
+5-212 ms in fdatasync, several times a second (a batch's random incident ids touch a
+hundred index pages: the log grows by about 20 MB/s at that rate).
+
+Here the writers' own checkpoints are off (`wal_autocheckpoint=0`) and this thread, every
+`interval` seconds, first copies the log with a PASSIVE checkpoint, which no writer or
+reader waits for. That alone does not bound the log: it is written from its start again
+only after a checkpoint that copied all of it, and commits keep coming while one copies
+(measured: 622 MB of log in 45 s at 2,000/s, for a 163 MB database). So, once the log
+holds `restart_pages`, a RESTART checkpoint follows: it holds writers back while it copies
+what came since the PASSIVE one (little) and syncs, and the next commit starts the log over.
+Writers (`journal_size_limit`) then cut the file back to that size.
 
 Whatever is not checkpointed when the process ends stays in the log, as safe as it was:
 the next connection reads it, and the last one to close checkpoints it.
@@ -21,15 +27,21 @@ import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+PAGE_BYTES = 4096
 
 
 class BackgroundCheckpoints:
-    def __init__(self, path: Path | str, interval: float = 0.5):
-        self.path, self.interval = Path(path), interval
-        self.checkpoints = 0            # that ran (busy ones not counted)
-        self.frames_copied = 0
+    def __init__(self, path: Path | str, interval: float = 0.5, restart_pages: int = 4000):
+        self.path, self.interval, self.restart_pages = Path(path), interval, restart_pages
+        self.checkpoints = self.restarts = 0   # that ran (busy ones not counted)
+        self.log_pages = self.copied_pages = 0  # as the last checkpoint left them
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="store-checkpoints", daemon=True)
+
+    @property
+    def log_limit_bytes(self) -> int:
+        """What writers cut the log back to once it starts over (`journal_size_limit`)."""
+        return self.restart_pages * PAGE_BYTES
 
     def start(self) -> BackgroundCheckpoints:
         self._thread.start()
@@ -41,18 +53,29 @@ class BackgroundCheckpoints:
             self._thread.join()
 
     def checkpoint(self, connection: sqlite3.Connection) -> None:
-        busy, _, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if not busy:   # busy: another connection's checkpoint runs (another worker's)
-            self.checkpoints += 1
-            self.frames_copied += max(copied, 0)
+        if self._run_one(connection, "PASSIVE") and self.log_pages >= self.restart_pages:
+            if self._run_one(connection, "RESTART"):
+                self.restarts += 1
+
+    def _run_one(self, connection: sqlite3.Connection, mode: str) -> bool:
+        busy, pages, copied = connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        if busy:   # another connection's checkpoint ran (another worker's), or a reader stayed
+            return False
+        self.checkpoints += 1
+        self.log_pages, self.copied_pages = max(pages, 0), max(copied, 0)
+        return True
 
     def _run(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=1, check_same_thread=False)
-        try:
-            while not self._stopping.wait(self.interval):
-                try:
-                    self.checkpoint(connection)
-                except sqlite3.Error:   # the next one copies what this one did not
-                    log.debug("checkpoint of %s failed", self.path, exc_info=True)
-        finally:
+        connection = None
+        while not self._stopping.wait(self.interval):
+            try:
+                if connection is None:
+                    connection = sqlite3.connect(self.path, timeout=1, check_same_thread=False)
+                self.checkpoint(connection)
+            except Exception:   # the next one copies what this one did not
+                log.warning("checkpoint of %s failed; trying again", self.path, exc_info=True)
+                if connection is not None:
+                    connection.close()
+                connection = None
+        if connection is not None:
             connection.close()

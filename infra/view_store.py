@@ -49,8 +49,13 @@ class OpenIncidentsStore:
             if self._connection is None:
                 self._connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
                 self._connection.execute("PRAGMA synchronous=NORMAL")
-            with self._connection:
-                yield self._connection
+            try:
+                with self._connection:  # one transaction: commit on success, else roll back
+                    yield self._connection
+            except sqlite3.Error:   # (a connection left in a bad state is not kept)
+                self._connection.close()
+                self._connection = None
+                raise
 
     def close(self) -> None:
         with self._lock:
@@ -122,11 +127,12 @@ class OpenIncidentsStore:
             # with a statement a row, against 11-15 ms alone.
             connection.execute(
                 "INSERT INTO open_incidents (incident_id, version, holder, is_open) "
-                "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) "
+                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+                "json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?) "
                 "WHERE true "  # (SQLite's grammar: an upsert's SELECT needs a WHERE)
                 "ON CONFLICT(incident_id) DO UPDATE SET "
                 "version = excluded.version, holder = excluded.holder, "
                 "is_open = excluded.is_open "
                 # Workers sharing the file each save every row: one behind must not undo
                 # what one ahead saved.
-                "WHERE excluded.version > open_incidents.version", (orjson.dumps(values),))
+                "WHERE excluded.version > open_incidents.version", (orjson.dumps(values).decode(),))

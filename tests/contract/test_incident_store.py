@@ -148,7 +148,8 @@ class TestSQLiteStoreCheckpointingInTheBackground(IncidentStoreContract):
     """The worker's configuration: WAL checkpoints in a thread, not in commits."""
     @pytest.fixture
     def service(self, tmp_path):
-        service = sqlite_service(tmp_path / "store.sqlite", checkpoints="background")
+        service = sqlite_service(tmp_path / "store.sqlite", checkpoints="background",
+                                 checkpoint_seconds=0.01)   # (so that they meet the tests)
         yield service
         service.close()
 

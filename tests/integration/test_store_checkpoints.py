@@ -1,14 +1,14 @@
 """WAL checkpoints of the SQLite store: in the commit that passes 1,000 pages (SQLite's
 default), or in a thread of their own (the worker's: its commits run in the event loop)."""
 import sqlite3
+import time
 import uuid
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 
 from infra.store import sqlite_service
-
-PAGE = 4096
+from infra.store_checkpoints import PAGE_BYTES, BackgroundCheckpoints
 
 
 def write_past_the_checkpoint_threshold(service) -> int:
@@ -23,14 +23,19 @@ def write_past_the_checkpoint_threshold(service) -> int:
 
 def wal_pages(path) -> int:
     wal = path.with_name(path.name + "-wal")
-    return wal.stat().st_size // PAGE if wal.exists() else 0
+    return wal.stat().st_size // PAGE_BYTES if wal.exists() else 0
+
+
+def stored_count(path) -> int:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("SELECT count(*) FROM stored_events").fetchone()[0]
 
 
 def test_by_default_a_commit_checkpoints_once_the_log_passes_1000_pages(tmp_path):
     path = tmp_path / "store.sqlite"
     service = sqlite_service(path)
     write_past_the_checkpoint_threshold(service)
-    assert wal_pages(path) < 1100     # restarted from its start after each checkpoint
+    assert wal_pages(path) < 1100     # started over from its beginning after each checkpoint
 
 
 def test_in_the_background_commits_leave_the_log_to_the_thread(tmp_path):
@@ -42,24 +47,58 @@ def test_in_the_background_commits_leave_the_log_to_the_thread(tmp_path):
     assert wal_pages(path) > 1400        # no commit copied the log
     with sqlite3.connect(path) as connection:
         checkpointer.checkpoint(connection)
-    assert checkpointer.checkpoints == 1 and checkpointer.frames_copied > 1400
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT count(*) FROM stored_events").fetchone()[0] == written
+    assert checkpointer.log_pages > 1400 and checkpointer.copied_pages == checkpointer.log_pages
+    assert stored_count(path) == written
     service.close()
 
 
 def test_the_thread_checkpoints_on_its_own_and_stops_with_the_store(tmp_path):
     path = tmp_path / "store.sqlite"
-    service = sqlite_service(path, checkpoints="background")
+    service = sqlite_service(path, checkpoints="background", checkpoint_seconds=0.01)
     checkpointer = service.factory.checkpointer
     write_past_the_checkpoint_threshold(service)
-    for _ in range(100):                 # every half second
-        if checkpointer.frames_copied > 1400:
-            break
-        checkpointer._stopping.wait(0.05)
-    assert checkpointer.frames_copied > 1400
+    deadline = time.monotonic() + 5
+    while not (checkpointer.log_pages > 1400 and checkpointer.copied_pages == checkpointer.log_pages):
+        assert time.monotonic() < deadline, "the thread did not copy the whole log"
+        time.sleep(0.01)
     service.close()
     assert not checkpointer._thread.is_alive()
+
+
+def keep_writing(path, seconds: float) -> int:
+    """Commits one after another, with the little time between them a busy worker leaves
+    (its Python work): the log's largest size, in pages."""
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute(f"PRAGMA journal_size_limit={200 * PAGE_BYTES}")
+    writer.execute("CREATE TABLE IF NOT EXISTS t (k BLOB PRIMARY KEY, v BLOB)")
+    largest, until = 0, time.monotonic() + seconds
+    while time.monotonic() < until:
+        writer.execute("BEGIN")
+        writer.executemany("INSERT INTO t VALUES (?, ?)",
+                           [(uuid.uuid4().bytes, b"x" * 500) for _ in range(50)])
+        writer.execute("COMMIT")
+        largest = max(largest, wal_pages(path))
+        time.sleep(0.002)
+    writer.close()
+    return largest
+
+
+@pytest.mark.parametrize("restart_pages, bounded", [(200, True), (10**9, False)])
+def test_the_log_stays_bounded_only_with_restarts_while_commits_keep_coming(
+        tmp_path, restart_pages, bounded):
+    """PASSIVE checkpoints alone let the log grow: commits land while one copies, so the
+    log is never all copied and never starts over (622 MB in 45 s in a worker)."""
+    path = tmp_path / "busy.sqlite"
+    sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()
+    checkpointer = BackgroundCheckpoints(path, interval=0.01, restart_pages=restart_pages).start()
+    try:
+        largest = keep_writing(path, seconds=3)
+    finally:
+        checkpointer.stop()
+    assert (largest < 4 * 200) is bounded, f"the log reached {largest} pages"
+    assert (checkpointer.restarts > 0) is bounded
 
 
 def test_an_unknown_checkpoint_mode_is_refused_by_name(tmp_path):

@@ -13,7 +13,8 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
                         policy_path=tmp_path / "p.toml", territory_path=tmp_path / "t",
                         duplicates_path=tmp_path / "d.toml", app_id="city-7",
                         topics=Topics("t7."), batch_size=250, metrics_port=9100,
-                        store_sync="full", worker_index=2, recent_incidents=500,
+                        store_sync="full", store_checkpoints="commit", worker_index=2,
+                        recent_incidents=500,
                         keep_finished_hours=1.5)
     back = Settings.from_env(settings.environment("127.0.0.1:9092"))
     assert back == settings
@@ -21,8 +22,9 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
 
 def test_unset_variables_give_the_defaults():
     settings = Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x"})
-    assert (settings.home, settings.store, settings.recent_incidents, settings.store_sync) == \
-        (Path("/tmp/x"), Path("/tmp/x/store.sqlite"), 20_000, "normal")
+    assert (settings.home, settings.store, settings.recent_incidents, settings.store_sync,
+            settings.store_checkpoints) == \
+        (Path("/tmp/x"), Path("/tmp/x/store.sqlite"), 20_000, "normal", "background")
     assert settings.keep_finished == timedelta(hours=24)
 
 

@@ -177,7 +177,7 @@ def test_the_worker_tick_lets_the_event_loop_run_between_parts(monkeypatch):
                      set(demo_view().departments))
     turns, turns_when_planned = [0], []
     record = SlaWatcher.record
-    monkeypatch.setattr(SlaWatcher, "record",   # called once planning is done, in a thread
+    monkeypatch.setattr(SlaWatcher, "record",   # called once planning is done
                         lambda self, due: (turns_when_planned.append(turns[0]), record(self, due))[1])
 
     async def tick_beside_another_task():

@@ -1,4 +1,6 @@
 """The saved open-incidents view, which several workers sharing a store all write."""
+import sqlite3
+
 import pytest
 
 from projections.open_incidents import IncidentRow, OpenIncidentsByDepartment
@@ -105,3 +107,14 @@ def test_closing_lets_go_of_the_file_and_a_later_call_opens_it_again(tmp_path):
     store.close()
     assert store._connection is None
     assert store.load().rows == {"i-1": IncidentRow(1, "roads", True)}
+
+
+def test_a_failed_save_saves_nothing_and_the_next_one_works(tmp_path):
+    store = OpenIncidentsStore(tmp_path / "views.sqlite")
+    store.save_rows({"i-1": IncidentRow(1, "roads", True)})
+    with pytest.raises(sqlite3.IntegrityError):   # a row with no holder: NOT NULL
+        store.save_rows({"i-2": IncidentRow(1, "water", True), "i-3": IncidentRow(1, None, True)})
+    assert store._connection is None              # not kept after an error
+    store.save_rows({"i-2": IncidentRow(2, "water", False)})
+    assert store.load().rows == {"i-1": IncidentRow(1, "roads", True),
+                                 "i-2": IncidentRow(2, "water", False)}
