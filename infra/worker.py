@@ -33,7 +33,7 @@ from infra.inbound_consumer import consume_batches
 from infra.inbound_steps import InboundSteps
 from infra.kafka_io import RenewableProducer
 from infra.faust_app import worker_app
-from infra.gc_policy import collect_batch_survivors
+from infra.gc_policy import BatchSurvivorCollections
 from infra.kafka_probe import end_offsets
 from infra.keep_running import keep_running
 from infra.lease import StoreLease
@@ -98,6 +98,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         await leasing.follow_until_held()
 
     steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
+    collections = BatchSurvivorCollections()
 
     async def route(messages: list[InboundMessage]) -> None:
         started = time.perf_counter()
@@ -108,7 +109,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         metrics.batch_seconds.observe(time.perf_counter() - started)
         if outcome.recorded:
             relay.wakeup.set()
-        collect_batch_survivors()
+        collections.after_batch()
 
     async def handle(messages: list[InboundMessage]) -> None:
         outcome = await steps.through(handle_commands, messages)
@@ -117,7 +118,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         metrics.commands.labels("duplicate").inc(outcome.duplicates)
         if outcome.applied or outcome.rejected:
             relay.wakeup.set()
-        collect_batch_survivors()
+        collections.after_batch()
 
     tracked = route_reports.service.tracked_position
 

@@ -92,3 +92,15 @@ def test_after_a_batch_its_survivors_are_walked_once_and_frozen_and_its_garbage_
     assert gone() is None
     assert hook.freezes == 1 and gc.get_freeze_count() >= len(kept)
     assert not any(node is kept[0] for node in gc.get_objects(0) + gc.get_objects(1))
+
+
+def test_batch_collections_come_at_most_every_so_often(hook):
+    from infra.gc_policy import BatchSurvivorCollections
+    now = [100.0]
+    collections = BatchSurvivorCollections(every=0.1, clock=lambda: now[0])
+    done = []
+    for step in (0.0, 0.03, 0.03, 0.05, 0.2, 0.0):
+        now[0] += step
+        done.append(collections.after_batch())
+    assert done == [True, False, False, True, True, False]
+    assert hook.freezes == 3
