@@ -10,8 +10,8 @@ between short SQLite calls, and Python's sqlite3 lets go of the GIL in every one
 thread to hand the GIL back, up to the 5 ms switch interval whenever the loop had work.
 Measured with the latency benchmark at 2,000 reports/s (one worker, warm broker, three
 alternated runs each): p50 17 / 20 / 34 ms in the loop's thread against 55 / 94 / 85 ms in
-a thread, p99 84 / 74 / 160 against 135 / 277 / 182 ms. The loop is busy for the step's
-time instead (20-30 ms a batch at that rate), which is what the GIL made it anyway.
+a thread, p99 84 / 74 / 160 against 135 / 277 / 182 ms. The loop waits for the step
+instead, which is what the GIL made it do anyway.
 """
 from __future__ import annotations
 
