@@ -8,7 +8,7 @@ frozen). Every collection's pause is timed with `gc.callbacks`. At the end one m
 collection shows what a pause costs with the views full; under the worker's policy the
 daily thaw (everything unfrozen and collected whole) is timed too, and the frozen objects
 it finds dead in cycles (the policy's price) are counted. Then the route step's pauses,
-with and without collecting after each batch (benchmarks/gc_route_pauses.py).
+with and without collecting after batches (benchmarks/gc_route_pauses.py).
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Garbage-collector pauses in the route step, under the worker's policy, with and without
-collecting young and middle generations after each batch (infra/gc_policy.py).
+"""Garbage-collector pauses in the route step, under the worker's thresholds and freezing:
+with them alone, collecting young and middle generations after each batch, and at most ten
+times a second (`BatchSurvivorCollections`, the worker's; infra/gc_policy.py).
 
 Simulated reports (publish time now, so repeats find their originals) go through the route
 step on a SQLite store in batches of 90 over six partitions, as at 2,000 reports/s; every
@@ -22,13 +23,17 @@ import orjson
 BATCH, PARTITIONS = 90, 6
 
 
-def measure(count: int, collect_each_batch: bool) -> dict:
+POLICIES = {"thresholds only": "none", "collected after each batch": "each",
+            "at most ten a second (the worker's)": "limited"}
+
+
+def measure(count: int, collecting: str) -> dict:
     from benchmarks.gc_pauses import PauseClock
     from dispatch.service_layer.inbound import InboundMessage
     from dispatch.service_layer.route_reports import RouteReports
     from infra.bootstrap import build_dispatcher
-    from infra.gc_policy import (collect_batch_survivors, frozen_garbage,
-                                 spare_the_garbage_collector)
+    from infra.gc_policy import (BatchSurvivorCollections, collect_batch_survivors,
+                                 frozen_garbage, spare_the_garbage_collector)
     from infra.settings import Settings
     from infra.simulated_city import SHANGHAI, simulated_reports
     from infra.store import sqlite_service
@@ -44,13 +49,14 @@ def measure(count: int, collect_each_batch: bool) -> dict:
                                    orjson.dumps(dict(report, reported_at=now)))
                     for n, report in enumerate(simulated_reports(count, run_id="gc-route"))]
         spare_the_garbage_collector()
+        after_batch = {"none": lambda: None, "each": collect_batch_survivors,
+                       "limited": BatchSurvivorCollections().after_batch}[collecting]
         clock = PauseClock()
         gc.callbacks.append(clock)
         started = time.perf_counter()
         for first in range(0, count, BATCH):
             route.record(route.prepare(messages[first:first + BATCH]))
-            if collect_each_batch:
-                collect_batch_survivors()
+            after_batch()
         seconds = time.perf_counter() - started
         gc.callbacks.remove(clock)
         hook = next(h for h in gc.callbacks if hasattr(h, "freezes"))
@@ -60,16 +66,15 @@ def measure(count: int, collect_each_batch: bool) -> dict:
 
 
 def run(count: int) -> list[tuple[str, dict]]:
-    """(policy, result) for both policies, each measured in a process of its own."""
+    """(policy, result) for each policy, each measured in a process of its own."""
     results = []
-    for name, collect in (("thresholds only", False), ("collected after each batch", True)):
+    for name, collecting in POLICIES.items():
         out = subprocess.run([sys.executable, "-m", "benchmarks.gc_route_pauses", str(count),
-                              "1" if collect else "0"], capture_output=True, text=True,
-                             check=True)
+                              collecting], capture_output=True, text=True, check=True)
         results.append((name, json.loads(out.stdout.strip().splitlines()[-1])))
     return results
 
 
 if __name__ == "__main__":
-    result = measure(int(sys.argv[1]), sys.argv[2] == "1")
+    result = measure(int(sys.argv[1]), sys.argv[2])
     print(json.dumps({**result, "pauses": {str(g): p for g, p in result["pauses"].items()}}))

@@ -41,6 +41,12 @@ SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
 CHECKPOINT_MODES = ("commit", "background")
 
 
+def names_a_plain_file(pool: Any) -> bool:
+    """Whether the store's pool opens a file by its path (not in memory, not a URI): what
+    a connection of our own, beside the pool's, can open too."""
+    return not (pool.is_sqlite_memory_mode or pool.db_name.startswith("file:"))
+
+
 def read_only_uri(path: Path | str) -> str:
     """The SQLite URI opening `path` read-only (characters such as ? # % escaped)."""
     return f"{Path(path).resolve().as_uri()}?mode=ro"
@@ -99,7 +105,7 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         connection = getattr(self._readers, "connection", None)
         if connection is None:
             pool = self.datastore.pool
-            if pool.is_sqlite_memory_mode or pool.db_name.startswith("file:"):
+            if not names_a_plain_file(pool):
                 return None
             connection = self._readers.connection = sqlite3.connect(
                 read_only_uri(pool.db_name), uri=True, check_same_thread=False)
@@ -138,8 +144,7 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
         self.checkpointer: BackgroundCheckpoints | None = None
         pool = self.datastore.pool
         # (not for a URI: the checkpointer's plain connection would open another file)
-        if checkpoints == "background" and not (pool.is_sqlite_memory_mode
-                                                or pool.db_name.startswith("file:")):
+        if checkpoints == "background" and names_a_plain_file(pool):
             self.checkpointer = BackgroundCheckpoints(
                 pool.db_name, float(self.env.get(self.SQLITE_CHECKPOINT_SECONDS) or 0.5)).start()
             settings += ["PRAGMA wal_autocheckpoint=0",

@@ -98,7 +98,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         await leasing.follow_until_held()
 
     steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
-    collections = BatchSurvivorCollections()
+    gc_after_batches = BatchSurvivorCollections()
 
     async def route(messages: list[InboundMessage]) -> None:
         started = time.perf_counter()
@@ -109,7 +109,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         metrics.batch_seconds.observe(time.perf_counter() - started)
         if outcome.recorded:
             relay.wakeup.set()
-        collections.after_batch()
+        gc_after_batches.after_batch()
 
     async def handle(messages: list[InboundMessage]) -> None:
         outcome = await steps.through(handle_commands, messages)
@@ -118,7 +118,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         metrics.commands.labels("duplicate").inc(outcome.duplicates)
         if outcome.applied or outcome.rejected:
             relay.wakeup.set()
-        collections.after_batch()
+        gc_after_batches.after_batch()
 
     tracked = route_reports.service.tracked_position
 

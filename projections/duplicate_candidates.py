@@ -5,10 +5,10 @@ by version), which the route step also asks and tells: `original_of` finds the e
 open incident a new report repeats (policies/duplicates.py says what "repeats" means), and
 `remember` takes the incidents the step has just recorded, before their events come back
 round the stream. Every entry point holds the index's lock, for callers on other threads
-than the worker's event loop (where its steps and its feeds run). An incident is kept for the longest window after it
-was recorded (its events' recording time, not the report's): each addition lets go of
-those recorded before that (a heap by recording time), and an incident leaves its buckets
-when it closes, so no step ever re-indexes the window. (Sweeps that rebuilt the index
+than the worker's event loop (where its steps and its feeds run). An incident is kept for
+the longest window after it was recorded (its events' recording time, not the report's):
+each addition lets go of those recorded before that (a heap by recording time), and an
+incident leaves its buckets when it closes, so no step ever re-indexes the window. (Sweeps that rebuilt the index
 took 35 ms at 16,384 incidents kept and 270-320 ms at 32,768, in the route step, and made
 the garbage collector walk it all again.)
 """
