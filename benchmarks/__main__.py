@@ -1,5 +1,5 @@
 """Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`;
-the latency benchmark also takes `--rate R --seconds S [--warmup S] [--profile] [--processes N]`."""
+the latency benchmark also takes `--rate R --seconds S [--warmup S] [--profile] [--processes N [--split]]`."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +32,9 @@ def main() -> None:
                         help="latency: seconds of raw traffic to warm the broker first (default 30)")
     parser.add_argument("--processes", type=int, default=1,
                         help="latency: worker processes sharing the store (default 1)")
+    parser.add_argument("--split", action="store_true",
+                        help="latency: with --processes N, one outbound worker and N-1 inbound "
+                             "(worker --split)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks that the benchmarks run, measures nothing")
     args = parser.parse_args()
@@ -49,7 +52,8 @@ def main() -> None:
             gc_pauses.run(size)
         elif name == "latency":
             latency.run(size, 1.0 if args.smoke else args.seconds, profile=args.profile,
-                        processes=args.processes, warmup=0.0 if args.smoke else args.warmup)
+                        processes=args.processes, split=args.split,
+                        warmup=0.0 if args.smoke else args.warmup)
         else:
             end_to_end.run(size)
 

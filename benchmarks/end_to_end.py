@@ -5,7 +5,8 @@ Both paths move the same messages through the same broker in the same run:
 - engine: the same messages go to `incidents.reported`; the clock stops when the last
   incident is visible as decided (dispatched, queued, or merged as a repeat) in the
   open-incidents view (through route, store, relay to `incidents.events`, and the projector);
-  once with one worker process, once with `worker --processes 2` (one per core).
+  with one worker process, with `worker --processes 2` (one per core), and with
+  `worker --processes 2 --split` (one routes, one relays and keeps the views).
 Reports are stamped with the time they are published, as a live platform's are: old
 report times would put every incident past its deadlines on arrival, so each would also
 fire its SLA alerts at once, which is not what a city's peak looks like.
@@ -58,17 +59,18 @@ async def raw_round_trip(bootstrap: str, records: list[tuple[bytes, bytes]]) -> 
 
 
 def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, bytes]],
-                      processes: int = 1) -> float:
+                      processes: int = 1, split: bool = False) -> float:
     tag = uuid.uuid4().hex[:8]
     settings = Settings(home=home / tag, bootstrap_servers=bootstrap, app_id=f"bench-{tag}",
                         topics=Topics(prefix=f"bench-{tag}."))
     ensure_topics_sync(bootstrap, settings.topics)
-    worker = WorkerProcess.start(settings, bootstrap, processes=processes)
+    worker = WorkerProcess.start(settings, bootstrap, processes=processes, split=split)
+    routing = processes - 1 if split else processes   # an outbound worker does not route
     try:
         views = OpenIncidentsStore(settings.views)
         # Warm up: every worker has joined the route group, and one incident is through.
-        wait_until(lambda: group_members(bootstrap, settings.route_group) == ("Stable", processes),
-                   120, interval=0.5, message=f"{processes} workers in the route group")
+        wait_until(lambda: group_members(bootstrap, settings.route_group) == ("Stable", routing),
+                   120, interval=0.5, message=f"{routing} workers in the route group")
         warmup = [(b"warmup", orjson.dumps(next(simulated_reports(1, run_id=f"warm-{tag}"))))]
         asyncio.run(produce(bootstrap, settings.topics.reported, warmup))
         wait_until(lambda: views.decided_count() == 1, 120, message="worker warm-up")
@@ -96,9 +98,9 @@ def run(count: int) -> None:
             bootstrap = broker.start()
         try:
             raw = asyncio.run(raw_round_trip(bootstrap, live(reports)))
-            engine = {processes: engine_round_trip(bootstrap, Path(tmp) / "engine",
-                                                   live(reports), processes)
-                      for processes in (1, 2)}
+            engine = {(processes, split): engine_round_trip(bootstrap, Path(tmp) / "engine",
+                                                            live(reports), processes, split)
+                      for processes, split in ((1, False), (2, False), (2, True))}
         finally:
             if broker:
                 broker.stop()
@@ -106,7 +108,7 @@ def run(count: int) -> None:
     print("| path | seconds | incidents/s | share of raw |")
     print("|---|---:|---:|---:|")
     print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% |")
-    for processes, seconds in engine.items():
-        print(f"| engine, {processes} worker process{'es' if processes > 1 else ''}: "
-              f"publish -> visible in view | {seconds:.2f} | {count / seconds:,.0f} | "
+    for (processes, split), seconds in engine.items():
+        print(f"| engine, {processes} worker process{'es' if processes > 1 else ''}"
+              f"{' (--split)' if split else ''}: publish -> visible in view | {seconds:.2f} | {count / seconds:,.0f} | "
               f"{raw / seconds:.1%} |")

@@ -54,7 +54,7 @@ def routing_results(recorded: dict[str, float]):
 
 
 def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
-        warmup: float = 30.0) -> None:
+        split: bool = False, warmup: float = 30.0) -> None:
     count, tag = int(rate * seconds), uuid.uuid4().hex[:8]
     reports = list(simulated_reports(count, run_id=f"lat-{tag}"))
     timeout = 120 + 15 * seconds  # a backlog drains at the engine's pace (slower profiled)
@@ -76,12 +76,13 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
             ensure_topics_sync(bootstrap, settings.topics)
             if profile:  # WorkerProcess.start passes the environment on to the worker
                 os.environ["GRID_DISPATCH_PROFILE"] = str(profile_path)
-            worker = WorkerProcess.start(settings, bootstrap, processes=processes)
+            worker = WorkerProcess.start(settings, bootstrap, processes=processes, split=split)
+            routing = processes - 1 if split else processes   # the outbound one does not
             if profile:
                 del os.environ["GRID_DISPATCH_PROFILE"]
             try:
-                wait_until(lambda: group_members(bootstrap, settings.route_group) == ("Stable", processes),
-                           120, interval=0.5, message=f"{processes} workers in the route group")
+                wait_until(lambda: group_members(bootstrap, settings.route_group) == ("Stable", routing),
+                           120, interval=0.5, message=f"{routing} workers in the route group")
                 recorded: dict[str, float] = {}
                 engine = asyncio.run(measure(bootstrap, settings.topics.reported,
                                              settings.topics.events, reports, rate,
@@ -106,15 +107,16 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
     print("| path | rate | messages | p50 ms | p99 ms | max ms | achieved rate |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     print(raw.row("raw aiokafka produce + consume", rate))
-    print(engine.row(f"engine ({processes} worker process{'es' if processes > 1 else ''}): "
+    print(engine.row(f"engine ({processes} worker process{'es' if processes > 1 else ''}"
+                     f"{', split' if split else ''}): "
                      "report -> routing result on incidents.events", rate))
     print(f"\nengine: {in_view:,} of {count:,} visible in the open-incidents view {seen_all:.2f} s "
           f"after the first publish ({in_view / seen_all:,.0f}/s)")
-    split = [(recorded[key] - at, engine.arrived[key] - recorded[key])
+    halves = [(recorded[key] - at, engine.arrived[key] - recorded[key])
              for key, at in engine.sent.items() if key in recorded]
     for index, part in enumerate(["sent -> result recorded (fetch, batch, prepare, route)",
                                   "recorded -> read back (commit, relay, produce, fetch)"]):
-        times = [pair[index] for pair in split]
+        times = [pair[index] for pair in halves]
         print(f"engine split, {part}: p50 {1000 * quantile(times, 0.5):.1f} ms, "
               f"p99 {1000 * quantile(times, 0.99):.1f} ms")
     if seconds >= 20:   # does it hold up, or drift as the store and the views grow?

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from infra import broker_commands, policy_commands, simulate_cli
-from infra.settings import Settings
+from infra.settings import WORKER_ROLES, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--processes", type=int, default=1,
                         help="workers sharing the store, one per core (default 1; "
                              "each adds its index to GRID_DISPATCH_METRICS_PORT)")
+    worker.add_argument("--split", action="store_true",
+                        help="with --processes N (2 or more): process 0 relays, keeps the views "
+                             "and watches SLAs, the others route reports and handle commands")
+    worker.add_argument("--role", choices=WORKER_ROLES, default=None,
+                        help="what this worker does: all (default), inbound (route, commands) "
+                             "or outbound (relay, views, SLA watcher); GRID_DISPATCH_WORKER_ROLE")
     worker.set_defaults(run=_worker)
 
     simulate_cli.add_parser(commands)
@@ -96,11 +103,23 @@ def _worker(args, settings: Settings) -> int:
     if args.processes < 1:
         print(f"worker --processes {args.processes}: needs at least 1", file=sys.stderr)
         return 2
+    if args.split and (args.processes < 2 or args.role):
+        print("worker --split: needs --processes 2 or more, and no --role (it gives each "
+              "process its role)", file=sys.stderr)
+        return 2
+    if args.role:
+        settings = replace(settings, worker_role=args.role)
+    try:
+        settings.role
+    except ValueError as error:
+        print(f"worker: {error}", file=sys.stderr)
+        return 2
     if args.processes > 1:
         from infra.bootstrap import resolve_bootstrap
         from infra.worker_pool import run_pool
         # One broker for all: the children must not each start their own.
-        return run_pool(settings, args.processes, args.loglevel, resolve_bootstrap(settings))
+        return run_pool(settings, args.processes, args.loglevel, resolve_bootstrap(settings),
+                        split=args.split)
     if settings.profile_path:
         from infra.profiling import profiled
         profiled(settings.profile_path, lambda: run_worker(settings, loglevel=args.loglevel))

@@ -75,7 +75,10 @@ class ViewsCollector:
                                 value=len(self.views.facts.facts))
 
 
-def registry_for(views: Views) -> tuple[CollectorRegistry, WorkerMetrics]:
+def registry_for(views: Views | None) -> tuple[CollectorRegistry, WorkerMetrics]:
+    """The worker's counters, and its views' gauges if it has views (an inbound-only
+    worker has none: the outbound one serves them)."""
     registry = CollectorRegistry()
-    registry.register(ViewsCollector(views))
+    if views is not None:
+        registry.register(ViewsCollector(views))
     return registry, WorkerMetrics(registry)

@@ -19,11 +19,12 @@ from projections.open_incidents import IncidentRow
 from projections.views import Views
 
 
-def replay(service: IncidentService, views: Views, batch_size: int = 5000,
+def replay(service: IncidentService, views: Views | DuplicateCandidates, batch_size: int = 5000,
            progress: Callable[[int], None] | None = None, read: ReadRows | None = None,
            on_release: Callable[[dict[str, IncidentRow]], None] | None = None) -> int:
-    """Feed every stored incident event, in the store's order, into `views`. Views that
-    let finished incidents go hand their last rows to `on_release` as they do."""
+    """Feed every stored incident event, in the store's order, into `views` (every view,
+    or the duplicate index alone). Views that let finished incidents go hand their last
+    rows to `on_release` as they do."""
     read = read or rows_for(service)
     position, count = 0, 0
     # A replay allocates millions of small, acyclic objects: the cyclic collector would
@@ -35,7 +36,7 @@ def replay(service: IncidentService, views: Views, batch_size: int = 5000,
             views.apply([published_from_stored(originator, version, topic, state)
                          for _, originator, version, topic, state in rows
                          if is_incident_event(topic)])
-            if views.finished is not None:
+            if getattr(views, "finished", None) is not None:
                 # Views that let finished incidents go do so as the replay passes them, so
                 # a worker starting holds no more than while running. The rows' change
                 # marks mean nothing here: the caller saves the whole view.
@@ -63,6 +64,15 @@ def views_from_store(service: IncidentService, show_progress: bool = True,
               leave=False) as bar:
         replay(service, views, progress=bar.update, on_release=on_release)
     return views
+
+
+def duplicates_from_store(service: IncidentService,
+                          rules: DuplicateRules | None = None) -> DuplicateCandidates:
+    """The duplicate index alone, replayed from the store: what a worker that only routes
+    needs of the views (its route step asks it for the originals of repeated reports)."""
+    duplicates = DuplicateCandidates(rules)
+    replay(service, duplicates)
+    return duplicates
 
 
 def rebuild_views(settings: Settings) -> tuple[Views, int]:

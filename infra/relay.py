@@ -35,7 +35,10 @@ class Relay:
     def __init__(self, service: IncidentService, producer: AIOKafkaProducer | None, topic: str,
                  batch_size: int = 1000, save_every: float = 0.5,
                  on_published: Callable[[int], None] = lambda count: None,
-                 read_rows: ReadRows | None = None):
+                 read_rows: ReadRows | None = None, idle_wait: float = 0.2):
+        """`idle_wait`: how long to wait for `wakeup` when the store had nothing new
+        before looking again (what the relay waits, at most, for rows written by another
+        process, which cannot set `wakeup`)."""
         self.service = service
         self.topic = topic
         self.use(producer)
@@ -46,6 +49,7 @@ class Relay:
         self.position_name = f"relay:{topic}"
         self.wakeup = asyncio.Event()
         self.save_every = save_every
+        self.idle_wait = idle_wait
         self.on_published = on_published
         self._position: int | None = None
         self._saved_position: int | None = None
@@ -58,14 +62,14 @@ class Relay:
         self.producer = producer
         self.publisher = PartitionedPublisher(producer, self.topic)
 
-    async def run(self, idle_wait: float = 0.2) -> None:
+    async def run(self) -> None:
         while True:
             sent = await self.publish_batch()
             if sent == 0:
                 await self.save_position()
                 self.wakeup.clear()
                 try:
-                    await asyncio.wait_for(self.wakeup.wait(), idle_wait)
+                    await asyncio.wait_for(self.wakeup.wait(), self.idle_wait)
                 except asyncio.TimeoutError:
                     pass
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_KEEP_HOURS = 24 * 366  # a year: more would hold about every incident ever
+WORKER_ROLES = ("all", "inbound", "outbound")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Settings:
     store_sync: str = "normal"   # the store's commit durability: normal | full (sqlite_store.py)
     store_checkpoints: str = "background"   # who copies the store's log: background | commit
     worker_index: int = 0      # which of several workers sharing the store (worker --processes)
+    worker_role: str = "all"   # all | inbound | outbound (see `role`)
     recent_incidents: int = 20_000   # incidents kept after being stored (recent_incidents.py)
     keep_finished_hours: float = 24.0  # finished incidents stay in live views this long
 
@@ -76,6 +78,7 @@ class Settings:
             metrics_port=int(env.get("GRID_DISPATCH_METRICS_PORT", "0")),
             profile_path=path("GRID_DISPATCH_PROFILE"),
             worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
+            worker_role=env.get("GRID_DISPATCH_WORKER_ROLE", "all"),
             store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
             store_checkpoints=env.get("GRID_DISPATCH_STORE_CHECKPOINTS", "background"),
             recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
@@ -94,6 +97,7 @@ class Settings:
                "GRID_DISPATCH_TOPIC_PREFIX": self.topics.prefix,
                "GRID_DISPATCH_BATCH_SIZE": str(self.batch_size),
                "GRID_DISPATCH_WORKER_INDEX": str(self.worker_index),
+               "GRID_DISPATCH_WORKER_ROLE": self.worker_role,
                "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents),
                "GRID_DISPATCH_KEEP_FINISHED_HOURS": repr(self.keep_finished_hours)}
         for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),
@@ -112,6 +116,15 @@ class Settings:
             raise ValueError(f"GRID_DISPATCH_KEEP_FINISHED_HOURS={self.keep_finished_hours!r}: "
                              f"expected hours from 0 to {MAX_KEEP_HOURS}")
         return timedelta(hours=self.keep_finished_hours)
+
+    @property
+    def role(self) -> str:
+        """What this worker does: `all`; `inbound`, the route and command steps only; or
+        `outbound`, the relay, the live views and the SLA watcher only (infra/worker.py)."""
+        if self.worker_role not in WORKER_ROLES:
+            raise ValueError(f"GRID_DISPATCH_WORKER_ROLE={self.worker_role!r}: expected one of "
+                             f"{', '.join(WORKER_ROLES)}")
+        return self.worker_role
 
     @property
     def route_group(self) -> str:

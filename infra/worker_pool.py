@@ -3,7 +3,10 @@
 A worker is one Python process and one GIL, so one worker keeps one core busy however
 many the machine has. The children are ordinary workers (`GRID_DISPATCH_WORKER_INDEX`
 0..N-1; `/metrics` on the given port + index): Kafka splits the inbound partitions
-between them and the store's lease picks the one that relays and watches SLAs. The pool
+between them and the store's lease picks the one that relays and watches SLAs. With
+`--split`, child 0 is outbound only (relay, views, SLA watcher) and the others inbound
+only (route, commands): the relay and the views no longer take turns with the route step
+in one process, nor does every child follow every event into full views. The pool
 resolves the broker and every path once and hands them down, so the children share one
 broker and one store whatever their working directory. A child that dies is started
 again; stopping the pool stops them all.
@@ -35,8 +38,12 @@ def _die_with_parent() -> None:
         pass   # not Linux: the children outlive a killed pool, as plain processes do
 
 
-def child_environment(settings: Settings, bootstrap: str, index: int) -> dict[str, str]:
-    child = replace(settings, worker_index=index,
+def child_environment(settings: Settings, bootstrap: str, index: int,
+                      split: bool = False) -> dict[str, str]:
+    """`split`: child 0 outbound (relay, views, SLA watcher), the others inbound (route,
+    commands); otherwise each does all of it, with the role the pool was given."""
+    role = ("outbound" if index == 0 else "inbound") if split else settings.worker_role
+    child = replace(settings, worker_index=index, worker_role=role,
                     metrics_port=settings.metrics_port + index if settings.metrics_port else 0)
     env = dict(os.environ, **child.environment(bootstrap))
     if settings.profile_path:   # one pstats file per child
@@ -44,7 +51,8 @@ def child_environment(settings: Settings, bootstrap: str, index: int) -> dict[st
     return env
 
 
-def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str) -> int:
+def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str,
+             split: bool = False) -> int:
     children: dict[int, subprocess.Popen] = {}
     started_at: dict[int, float] = {}
     quick_exits: dict[int, int] = {}
@@ -53,7 +61,7 @@ def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str) 
     def start(index: int) -> None:
         children[index] = subprocess.Popen(
             [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel],
-            env=child_environment(settings, bootstrap, index), cwd=PROJECT_ROOT,
+            env=child_environment(settings, bootstrap, index, split), cwd=PROJECT_ROOT,
             preexec_fn=_die_with_parent)
         started_at[index] = time.monotonic()
 
@@ -68,7 +76,8 @@ def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str) 
     signal.signal(signal.SIGINT, stop)
     for index in range(processes):
         start(index)
-    print(f"grid-dispatch worker pool: {processes} processes "
+    roles = " (0 outbound, the others inbound)" if split else ""
+    print(f"grid-dispatch worker pool: {processes} processes{roles} "
           f"({', '.join(str(c.pid) for c in children.values())})", flush=True)
     restart_at: dict[int, float] = {}
     failed = False

@@ -24,14 +24,14 @@ class WorkerProcess:
 
     @classmethod
     def start(cls, settings: Settings, bootstrap: str, loglevel: str = "info",
-              processes: int = 1) -> "WorkerProcess":
+              processes: int = 1, split: bool = False) -> "WorkerProcess":
         settings.home.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, **settings.environment(bootstrap))
         log_path = settings.home / "worker.log"
         with open(log_path, "ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel,
-                 "--processes", str(processes)],
+                 "--processes", str(processes), *(["--split"] if split else [])],
                 env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
         return cls(process, settings, log_path)

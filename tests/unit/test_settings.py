@@ -14,7 +14,7 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
                         duplicates_path=tmp_path / "d.toml", app_id="city-7",
                         topics=Topics("t7."), batch_size=250, metrics_port=9100,
                         store_sync="full", store_checkpoints="commit", worker_index=2,
-                        recent_incidents=500,
+                        worker_role="inbound", recent_incidents=500,
                         keep_finished_hours=1.5)
     back = Settings.from_env(settings.environment("127.0.0.1:9092"))
     assert back == settings
@@ -26,6 +26,15 @@ def test_unset_variables_give_the_defaults():
             settings.store_checkpoints) == \
         (Path("/tmp/x"), Path("/tmp/x/store.sqlite"), 20_000, "normal", "background")
     assert settings.keep_finished == timedelta(hours=24)
+    assert settings.role == "all"
+
+
+def test_an_unknown_worker_role_is_named():
+    settings = Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x",
+                                  "GRID_DISPATCH_WORKER_ROLE": "router"})
+    with pytest.raises(ValueError, match="GRID_DISPATCH_WORKER_ROLE='router': expected one of "
+                                         "all, inbound, outbound"):
+        settings.role
 
 
 @pytest.mark.parametrize("text, wrong", [("-1", "expected hours from 0"),

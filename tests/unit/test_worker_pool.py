@@ -116,3 +116,11 @@ def test_children_use_the_store_the_parent_resolved(monkeypatch, tmp_path):
                          env=child.env, cwd=child.cwd, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(parent.store)
     assert child.env["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9"   # one broker for all
+
+
+def test_a_split_pool_makes_its_first_child_outbound_and_the_others_inbound(tmp_path):
+    settings = Settings(home=tmp_path, worker_role="all")
+    roles = [pool.child_environment(settings, "127.0.0.1:9", index, split=True)
+             ["GRID_DISPATCH_WORKER_ROLE"] for index in range(3)]
+    assert roles == ["outbound", "inbound", "inbound"]
+    assert pool.child_environment(settings, "127.0.0.1:9", 1)["GRID_DISPATCH_WORKER_ROLE"] == "all"
