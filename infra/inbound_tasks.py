@@ -9,9 +9,13 @@ then are the offsets committed. `wake_relay` tells a relay in the same process t
 store has new rows; a relay in another process finds them by looking (infra/relay.py).
 
 A worker that only routes (`GRID_DISPATCH_WORKER_ROLE=inbound`) keeps, of all the views,
-the duplicate index its route step asks: replayed from the store at start, then following
-`incidents.events` (closings, reclassifications, other workers' new incidents) from the
-end offsets taken before that replay.
+the duplicate index its route step asks: replayed from the store at start, then kept
+current. Beside other inbound workers it follows `incidents.events` (their new incidents,
+closings, reclassifications) from the end offsets taken before that replay. As the only
+one (`GRID_DISPATCH_SOLE_INBOUND`, which `worker --processes 2 --split` sets) every change
+that moves the index is one it stores itself (reports, merges, and the commands that close,
+void, reclassify or reroute), so it takes them from its own store calls instead: following
+the topic cost about a tenth of its time, for events it mostly had already.
 """
 from __future__ import annotations
 
@@ -20,8 +24,10 @@ from collections.abc import Callable
 
 import faust
 
+from dispatch.published import published_event
 from dispatch.service_layer.handle_commands import HandleCommands
 from dispatch.service_layer.inbound import InboundMessage
+from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.route_reports import RouteReports
 from infra.gc_policy import BatchSurvivorCollections
 from infra.inbound_consumer import consume_batches
@@ -30,7 +36,9 @@ from infra.keep_running import keep_running
 from infra.metrics import WorkerMetrics
 from infra.projector import follow_events
 from infra.settings import Settings
-from projections.duplicate_candidates import DuplicateCandidates
+from projections.duplicate_candidates import MOVES_THE_INDEX, DuplicateCandidates
+
+AFTER_REPORTING = MOVES_THE_INDEX - {"Reported"}
 
 
 def add_inbound_tasks(app: faust.App, settings: Settings, bootstrap: str, steps: InboundSteps,
@@ -71,6 +79,22 @@ def add_inbound_tasks(app: faust.App, settings: Settings, bootstrap: str, steps:
         await keep_running("command consumer", lambda: consume_batches(
             bootstrap, topics.commands, settings.commands_group, settings.batch_size, tracked,
             handle))
+
+
+def keep_duplicates_from_own_records(service: IncidentService,
+                                     duplicates: DuplicateCandidates) -> None:
+    """The sole inbound worker's index fed by what it stores. Reports go in through the
+    route step's `remember`; here the changes after them (closing, reclassifying,
+    locating again), as the published events the topic would have brought."""
+    known = duplicates.incidents   # (an incident it does not hold: nothing to move)
+
+    def note(events: list) -> None:
+        moving = [published_event(event) for event in events
+                  if type(event).__name__ in AFTER_REPORTING
+                  and str(event.originator_id) in known]
+        if moving:
+            duplicates.apply(moving)
+    service.on_recorded = note
 
 
 def follow_into_duplicates(app: faust.App, settings: Settings, bootstrap: str,

@@ -52,6 +52,7 @@ class Settings:
     store_checkpoints: str = "background"   # who copies the store's log: background | commit
     worker_index: int = 0      # which of several workers sharing the store (worker --processes)
     worker_role: str = "all"   # all | inbound | outbound (see `role`)
+    sole_inbound: bool = False   # the store's only inbound worker (infra/inbound_tasks.py)
     recent_incidents: int = 20_000   # incidents kept after being stored (recent_incidents.py)
     keep_finished_hours: float = 24.0  # finished incidents stay in live views this long
 
@@ -79,6 +80,7 @@ class Settings:
             profile_path=path("GRID_DISPATCH_PROFILE"),
             worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
             worker_role=env.get("GRID_DISPATCH_WORKER_ROLE", "all"),
+            sole_inbound=env.get("GRID_DISPATCH_SOLE_INBOUND", "0") == "1",
             store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
             store_checkpoints=env.get("GRID_DISPATCH_STORE_CHECKPOINTS", "background"),
             recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
@@ -98,6 +100,7 @@ class Settings:
                "GRID_DISPATCH_BATCH_SIZE": str(self.batch_size),
                "GRID_DISPATCH_WORKER_INDEX": str(self.worker_index),
                "GRID_DISPATCH_WORKER_ROLE": self.worker_role,
+               "GRID_DISPATCH_SOLE_INBOUND": "1" if self.sole_inbound else "0",
                "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents),
                "GRID_DISPATCH_KEEP_FINISHED_HOURS": repr(self.keep_finished_hours)}
         for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),

@@ -31,7 +31,8 @@ from dispatch.service_layer.handle_commands import HandleCommands
 from dispatch.service_layer.route_reports import RouteReports
 from infra.faust_app import worker_app
 from infra.inbound_steps import InboundSteps
-from infra.inbound_tasks import add_inbound_tasks, follow_into_duplicates
+from infra.inbound_tasks import (add_inbound_tasks, follow_into_duplicates,
+                                 keep_duplicates_from_own_records)
 from infra.kafka_io import RenewableProducer
 from infra.kafka_probe import end_offsets
 from infra.lease import StoreLease
@@ -66,7 +67,11 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     views = None
     if role == "inbound":
         route_reports.duplicates = duplicates_from_store(route_reports.service, rules)
-        follow_into_duplicates(app, settings, bootstrap, route_reports.duplicates, events_from)
+        if settings.sole_inbound:
+            keep_duplicates_from_own_records(route_reports.service, route_reports.duplicates)
+        else:
+            follow_into_duplicates(app, settings, bootstrap, route_reports.duplicates,
+                                   events_from)
     else:
         view_store.claim_for(store_identity(route_reports.service))
         views = views_from_store(route_reports.service, show_progress=False,

@@ -38,12 +38,14 @@ def _die_with_parent() -> None:
         pass   # not Linux: the children outlive a killed pool, as plain processes do
 
 
-def child_environment(settings: Settings, bootstrap: str, index: int,
-                      split: bool = False) -> dict[str, str]:
+def child_environment(settings: Settings, bootstrap: str, index: int, split: bool = False,
+                      processes: int = 1) -> dict[str, str]:
     """`split`: child 0 outbound (relay, views, SLA watcher), the others inbound (route,
-    commands); otherwise each does all of it, with the role the pool was given."""
+    commands), and with two processes the inbound one is the sole one; otherwise each
+    does all of it, with the role the pool was given."""
     role = ("outbound" if index == 0 else "inbound") if split else settings.worker_role
     child = replace(settings, worker_index=index, worker_role=role,
+                    sole_inbound=settings.sole_inbound or (split and processes == 2),
                     metrics_port=settings.metrics_port + index if settings.metrics_port else 0)
     env = dict(os.environ, **child.environment(bootstrap))
     if settings.profile_path:   # one pstats file per child
@@ -61,7 +63,8 @@ def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str,
     def start(index: int) -> None:
         children[index] = subprocess.Popen(
             [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel],
-            env=child_environment(settings, bootstrap, index, split), cwd=PROJECT_ROOT,
+            env=child_environment(settings, bootstrap, index, split, processes),
+            cwd=PROJECT_ROOT,
             preexec_fn=_die_with_parent)
         started_at[index] = time.monotonic()
 

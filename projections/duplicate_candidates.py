@@ -62,7 +62,7 @@ class DuplicateCandidates:
     def _apply(self, events: Iterable[dict[str, Any]]) -> None:
         for event in events:
             kind = event["type"]
-            if kind not in _MOVES:
+            if kind not in MOVES_THE_INDEX:
                 continue
             incident_id = event["incident_id"]
             known = self.incidents.get(incident_id)
@@ -233,4 +233,4 @@ def _time(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-_MOVES = frozenset({"Reported", "Located", "Reclassified", *CLOSING})
+MOVES_THE_INDEX = frozenset({"Reported", "Located", "Reclassified", *CLOSING})

@@ -1,13 +1,13 @@
 """The application over the event store: incidents in, events and tracking out, atomically."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, ProcessRecorder, Tracking
 
 from dispatch.domain.incident import Incident
@@ -28,6 +28,9 @@ class IncidentService(Application[UUID]):
         super().__init__(*args, **kwargs)
         self.recent: RecentIncidents[Incident] = RecentIncidents(
             int(self.env.get("RECENT_INCIDENTS", "20000")))
+        # Told of every change stored through this service, after it is stored (a worker
+        # that is the store's only writer of incidents keeps an index from it).
+        self.on_recorded: Callable[[list[DomainEventProtocol]], None] | None = None
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -74,6 +77,8 @@ class IncidentService(Application[UUID]):
         recordings = super()._record(processing_event)
         self.recent.keep((i, a) for i, a in processing_event.aggregates.items()
                          if type(a) is Incident)
+        if self.on_recorded is not None:
+            self.on_recorded(processing_event.events)
         return recordings
 
     def record_policy_version(self, version: str, name: str, source: str, text: str,

@@ -14,7 +14,7 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
                         duplicates_path=tmp_path / "d.toml", app_id="city-7",
                         topics=Topics("t7."), batch_size=250, metrics_port=9100,
                         store_sync="full", store_checkpoints="commit", worker_index=2,
-                        worker_role="inbound", recent_incidents=500,
+                        worker_role="inbound", sole_inbound=True, recent_incidents=500,
                         keep_finished_hours=1.5)
     back = Settings.from_env(settings.environment("127.0.0.1:9092"))
     assert back == settings

@@ -120,7 +120,13 @@ def test_children_use_the_store_the_parent_resolved(monkeypatch, tmp_path):
 
 def test_a_split_pool_makes_its_first_child_outbound_and_the_others_inbound(tmp_path):
     settings = Settings(home=tmp_path, worker_role="all")
-    roles = [pool.child_environment(settings, "127.0.0.1:9", index, split=True)
-             ["GRID_DISPATCH_WORKER_ROLE"] for index in range(3)]
-    assert roles == ["outbound", "inbound", "inbound"]
-    assert pool.child_environment(settings, "127.0.0.1:9", 1)["GRID_DISPATCH_WORKER_ROLE"] == "all"
+    three = [pool.child_environment(settings, "127.0.0.1:9", index, split=True, processes=3)
+             for index in range(3)]
+    assert [env["GRID_DISPATCH_WORKER_ROLE"] for env in three] == \
+        ["outbound", "inbound", "inbound"]
+    assert {env["GRID_DISPATCH_SOLE_INBOUND"] for env in three} == {"0"}   # they follow the topic
+    two = pool.child_environment(settings, "127.0.0.1:9", 1, split=True, processes=2)
+    assert (two["GRID_DISPATCH_WORKER_ROLE"], two["GRID_DISPATCH_SOLE_INBOUND"]) == ("inbound", "1")
+    unsplit = pool.child_environment(settings, "127.0.0.1:9", 1, processes=2)
+    assert (unsplit["GRID_DISPATCH_WORKER_ROLE"], unsplit["GRID_DISPATCH_SOLE_INBOUND"]) == \
+        ("all", "0")
