@@ -1,6 +1,7 @@
 """The application over the event store: incidents in, events and tracking out, atomically."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,8 @@ from eventsourcing.persistence import IntegrityError, Notification, ProcessRecor
 from dispatch.domain.incident import Incident
 from dispatch.domain.policy_version import PolicyVersion
 from dispatch.service_layer.recent_incidents import RecentIncidents
+
+log = logging.getLogger(__name__)
 
 
 class IncidentService(Application[UUID]):
@@ -78,7 +81,11 @@ class IncidentService(Application[UUID]):
         self.recent.keep((i, a) for i, a in processing_event.aggregates.items()
                          if type(a) is Incident)
         if self.on_recorded is not None:
-            self.on_recorded(processing_event.events)
+            try:
+                self.on_recorded(processing_event.events)
+            except Exception:   # stored already: a listener's failure must not undo that
+                log.exception("told of %d stored events, a listener failed",
+                              len(processing_event.events))
         return recordings
 
     def record_policy_version(self, version: str, name: str, source: str, text: str,

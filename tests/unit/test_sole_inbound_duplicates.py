@@ -65,3 +65,14 @@ def test_the_route_steps_own_reports_are_not_applied_twice():
     report(route, "A")
     report(route, "B")   # (a repeat of A: merged, closed at once, never in the index)
     assert set(route.duplicates.incidents) == {str(incident_id_for("hotline", "A"))}
+
+
+def test_a_failing_listener_does_not_fail_what_was_stored():
+    route, _ = steps(own_records=False)
+
+    def broken(events):
+        raise RuntimeError("listener broken")
+    route.service.on_recorded = broken
+    incident = report(route, "A")   # no exception: the batch is stored and counts as such
+    assert route.service.existing([incident_id_for("hotline", "A")])
+    assert route.duplicates.incidents[incident].is_open
