@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks that the benchmarks run, measures nothing")
     args = parser.parse_args()
+    if args.split and args.processes < 2:
+        parser.error("--split needs --processes 2 or more")
     # A fresh broker's first requests get retriable errors that aiokafka logs and retries;
     # they are noise in a table.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

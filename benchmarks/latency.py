@@ -117,7 +117,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
     for index, part in enumerate(["sent -> result recorded (fetch, batch, prepare, route)",
                                   "recorded -> read back (commit, relay, produce, fetch)"]):
         times = [pair[index] for pair in halves]
-        print(f"engine split, {part}: p50 {1000 * quantile(times, 0.5):.1f} ms, "
+        print(f"engine halves, {part}: p50 {1000 * quantile(times, 0.5):.1f} ms, "
               f"p99 {1000 * quantile(times, 0.99):.1f} ms")
     if seconds >= 20:   # does it hold up, or drift as the store and the views grow?
         start, windows = min(engine.sent.values()), {}

@@ -66,7 +66,10 @@ class Relay:
         while True:
             sent = await self.publish_batch()
             if sent == 0:
-                await self.save_position()
+                # Caught up: saved once `save_every` has passed, not at every catching up
+                # (with a relay that looks every few milliseconds, a write a batch).
+                if time.monotonic() - self._saved_at >= self.save_every:
+                    await self.save_position()
                 self.wakeup.clear()
                 try:
                     await asyncio.wait_for(self.wakeup.wait(), self.idle_wait)

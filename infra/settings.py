@@ -80,7 +80,7 @@ class Settings:
             profile_path=path("GRID_DISPATCH_PROFILE"),
             worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
             worker_role=env.get("GRID_DISPATCH_WORKER_ROLE", "all"),
-            sole_inbound=env.get("GRID_DISPATCH_SOLE_INBOUND", "0") == "1",
+            sole_inbound=_flag(env, "GRID_DISPATCH_SOLE_INBOUND"),
             store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
             store_checkpoints=env.get("GRID_DISPATCH_STORE_CHECKPOINTS", "background"),
             recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
@@ -165,3 +165,10 @@ def _hours(env, name: str, default: str) -> float:
         return float(text)
     except ValueError:
         raise ValueError(f"{name}={text!r}: expected a number of hours") from None
+
+
+def _flag(env, name: str) -> bool:
+    text = env.get(name, "0")
+    if text not in ("0", "1"):
+        raise ValueError(f"{name}={text!r}: expected 0 or 1")
+    return text == "1"

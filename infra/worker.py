@@ -78,15 +78,15 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
                                  duplicate_rules=rules, keep_finished=settings.keep_finished,
                                  on_release=view_store.save_rows)
         # The route step finds the originals of repeated reports in the views' index, which
-        # the event stream keeps current (closings included) for every worker alike.
+        # the event stream keeps current (closings included), from whichever worker.
         route_reports.duplicates = views.duplicates
         view_store.catch_up(views.open_incidents)
         views.take_changed_open()
     registry, metrics = registry_for(views)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr="127.0.0.1", registry=registry)
-    # aiokafka binds a producer to the running loop: they are started once the worker
-    # runs, and made anew after a failure (one for dead letters, one for the relay).
+    # aiokafka binds a producer to the running loop: it is started once the worker runs,
+    # and made anew after a failure (this one for dead letters; the relay has its own).
     ready = asyncio.Event()
     letters_producer = RenewableProducer(bootstrap)
     relay = None
@@ -119,8 +119,10 @@ def _add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
     this worker holds the store's lease (infra/lease_tasks.py)."""
     topics = settings.topics
     relay_producer = RenewableProducer(bootstrap)
-    # Alone, the relay is woken by the route and command steps; beside an inbound-only
-    # worker it looks for their rows every few milliseconds (a read of an index's end).
+    # In a worker that routes too, the relay is woken by its route and command steps; an
+    # outbound-only one looks for the inbound workers' rows every few milliseconds (a
+    # read of an index's end). (A worker doing all of it, beside others, relays their
+    # rows when its own steps or the 0.2 s wait wake it.)
     relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
                   on_published=metrics.published.inc,
                   idle_wait=OUTBOUND_POLL if settings.role == "outbound" else 0.2)

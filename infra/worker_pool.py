@@ -45,7 +45,8 @@ def child_environment(settings: Settings, bootstrap: str, index: int, split: boo
     does all of it, with the role the pool was given."""
     role = ("outbound" if index == 0 else "inbound") if split else settings.worker_role
     child = replace(settings, worker_index=index, worker_role=role,
-                    sole_inbound=settings.sole_inbound or (split and processes == 2),
+                    # (worked out here, not passed on: N children are never alone)
+                    sole_inbound=split and processes == 2,
                     metrics_port=settings.metrics_port + index if settings.metrics_port else 0)
     env = dict(os.environ, **child.environment(bootstrap))
     if settings.profile_path:   # one pstats file per child

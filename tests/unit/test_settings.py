@@ -44,3 +44,8 @@ def test_a_wrong_time_to_keep_finished_incidents_is_named(text, wrong):
     with pytest.raises(ValueError, match=f"GRID_DISPATCH_KEEP_FINISHED_HOURS=.*{wrong}"):
         Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x",
                            "GRID_DISPATCH_KEEP_FINISHED_HOURS": text}).keep_finished
+
+
+def test_a_sole_inbound_flag_other_than_0_or_1_is_named():
+    with pytest.raises(ValueError, match="GRID_DISPATCH_SOLE_INBOUND='yes': expected 0 or 1"):
+        Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x", "GRID_DISPATCH_SOLE_INBOUND": "yes"})

@@ -127,6 +127,9 @@ def test_a_split_pool_makes_its_first_child_outbound_and_the_others_inbound(tmp_
     assert {env["GRID_DISPATCH_SOLE_INBOUND"] for env in three} == {"0"}   # they follow the topic
     two = pool.child_environment(settings, "127.0.0.1:9", 1, split=True, processes=2)
     assert (two["GRID_DISPATCH_WORKER_ROLE"], two["GRID_DISPATCH_SOLE_INBOUND"]) == ("inbound", "1")
+    told_sole = Settings(home=tmp_path, worker_role="inbound", sole_inbound=True)
+    assert pool.child_environment(told_sole, "127.0.0.1:9", 1, processes=2)[
+        "GRID_DISPATCH_SOLE_INBOUND"] == "0"   # two inbound children: neither is alone
     unsplit = pool.child_environment(settings, "127.0.0.1:9", 1, processes=2)
     assert (unsplit["GRID_DISPATCH_WORKER_ROLE"], unsplit["GRID_DISPATCH_SOLE_INBOUND"]) == \
         ("all", "0")
