@@ -3,21 +3,14 @@ relays, keeps the views and watches SLAs. Reports and commands go through; the o
 one, killed with -9, is started again by the pool and publishes every stored event."""
 import os
 import signal
-from dataclasses import replace
 
 import orjson
 
-from dispatch.domain.incident import incident_id_for
 from infra.kafka_probe import group_members
-from infra.lease import StoreLease
-from infra.rebuild import views_from_store
-from infra.simulated_city import simulated_reports
-from infra.store import sqlite_service
-from infra.topics import ensure_topics_sync
 from infra.worker_process import WorkerProcess
-from tests.integration.test_worker_pool import (children_of, open_incidents, reports_routed,
-                                                two_free_ports)
-from tests.support import consume_all, isolated_settings, publish, wait_until
+from tests.integration.test_worker_pool import (PoolWorld, children_of, open_incidents,
+                                                reports_routed)
+from tests.support import publish, wait_until
 
 HALF = 200
 
@@ -29,20 +22,9 @@ def role_of(pid: int) -> str:
 
 
 def test_one_worker_routes_the_other_relays_and_projects(kafka_bootstrap, tmp_path):
-    port = two_free_ports()
-    settings = replace(isolated_settings(tmp_path, kafka_bootstrap), metrics_port=port)
-    ensure_topics_sync(kafka_bootstrap, settings.topics)
-    reports = list(simulated_reports(2 * HALF, run_id="split"))
-    ids = [incident_id_for(r["source"], r["report_id"]) for r in reports]
-    service = sqlite_service(settings.store)
-    lease = StoreLease(settings.store)
-
-    def stored(incident_ids) -> bool:
-        return len(service.existing(incident_ids)) == len(incident_ids)
-
-    def send(chunk) -> None:
-        publish(kafka_bootstrap, settings.topics.reported,
-                [(r["report_id"].encode(), orjson.dumps(r)) for r in chunk])
+    world = PoolWorld(kafka_bootstrap, tmp_path, 2 * HALF, "split")
+    port, settings, ids, service = world.port, world.settings, world.ids, world.service
+    lease, stored, send, reports = world.lease, world.stored, world.send, world.reports
 
     pool = WorkerProcess.start(settings, kafka_bootstrap, processes=2, split=True)
     try:
@@ -80,15 +62,8 @@ def test_one_worker_routes_the_other_relays_and_projects(kafka_bootstrap, tmp_pa
         wait_until(lambda: int(lease.path.read_text() or 0) not in (0, outbound), 60,
                    message="the outbound worker started again, holding the lease")
 
-        stored_events = {(str(n.originator_id), n.originator_version)
-                         for n in service.notifications_after(0, 1_000_000) if "incident:" in n.topic}
-
-        def everything(messages) -> bool:
-            return stored_events <= {(orjson.loads(m.value)["incident_id"],
-                                      orjson.loads(m.value)["version"]) for m in messages}
-        assert everything(consume_all(kafka_bootstrap, settings.topics.events, until=everything,
-                                      timeout=120))
-        expected = views_from_store(service, show_progress=False).open_incidents.counts()
+        world.assert_every_stored_event_published()
+        expected = world.open_incidents_in_store()
         wait_until(lambda: open_incidents(port) == expected, 60,
                    message="the outbound worker's views equal to the store's")
         assert open_incidents(port + 1) == {}   # the inbound one keeps no such view

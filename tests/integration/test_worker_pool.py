@@ -68,22 +68,46 @@ def open_incidents(port: int) -> dict[str, int]:
             if line.startswith("grid_dispatch_open_incidents{")}
 
 
+class PoolWorld:
+    """A pool's settings (metrics on two free ports), simulated reports and their incident
+    ids, and the store, with the checks and the publishing the pool tests share."""
+
+    def __init__(self, kafka_bootstrap: str, tmp_path, count: int, run_id: str):
+        self.bootstrap, self.port = kafka_bootstrap, two_free_ports()
+        self.settings = replace(isolated_settings(tmp_path, kafka_bootstrap), metrics_port=self.port)
+        ensure_topics_sync(kafka_bootstrap, self.settings.topics)
+        self.reports = list(simulated_reports(count, run_id=run_id))
+        self.ids = [incident_id_for(r["source"], r["report_id"]) for r in self.reports]
+        self.service = sqlite_service(self.settings.store)
+        self.lease = StoreLease(self.settings.store)
+
+    def stored(self, incident_ids) -> bool:
+        return len(self.service.existing(incident_ids)) == len(incident_ids)
+
+    def send(self, chunk) -> None:
+        publish(self.bootstrap, self.settings.topics.reported,
+                [(r["report_id"].encode(), orjson.dumps(r)) for r in chunk])
+
+    def assert_every_stored_event_published(self) -> None:
+        stored_events = {(str(n.originator_id), n.originator_version)
+                         for n in self.service.notifications_after(0, 1_000_000)
+                         if "incident:" in n.topic}
+
+        def everything(messages) -> bool:
+            return stored_events <= {(orjson.loads(m.value)["incident_id"],
+                                      orjson.loads(m.value)["version"]) for m in messages}
+        assert everything(consume_all(self.bootstrap, self.settings.topics.events,
+                                      until=everything, timeout=120))
+
+    def open_incidents_in_store(self) -> dict[str, int]:
+        return views_from_store(self.service, show_progress=False).open_incidents.counts()
+
+
 def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
         kafka_bootstrap, tmp_path):
-    port = two_free_ports()
-    settings = replace(isolated_settings(tmp_path, kafka_bootstrap), metrics_port=port)
-    ensure_topics_sync(kafka_bootstrap, settings.topics)
-    reports = list(simulated_reports(2 * HALF, run_id="pool"))
-    ids = [incident_id_for(r["source"], r["report_id"]) for r in reports]
-    service = sqlite_service(settings.store)
-    lease = StoreLease(settings.store)
-
-    def stored(incident_ids) -> bool:
-        return len(service.existing(incident_ids)) == len(incident_ids)
-
-    def send(chunk) -> None:
-        publish(kafka_bootstrap, settings.topics.reported,
-                [(r["report_id"].encode(), orjson.dumps(r)) for r in chunk])
+    world = PoolWorld(kafka_bootstrap, tmp_path, 2 * HALF, "pool")
+    port, settings, reports, ids = world.port, world.settings, world.reports, world.ids
+    service, lease, stored, send = world.service, world.lease, world.stored, world.send
 
     pool = WorkerProcess.start(settings, kafka_bootstrap, processes=2)
     try:
@@ -109,17 +133,10 @@ def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
             kinds = [e.topic.rsplit(".", 1)[-1] for e in service.recorder.select_events(incident)]
             assert kinds.count("Reported") == 1 and kinds.count("Dispatched") + \
                 kinds.count("QueuedForManualDispatch") + kinds.count("MergedAsDuplicate") == 1
-        stored_events = {(str(n.originator_id), n.originator_version)
-                         for n in service.notifications_after(0, 1_000_000) if "incident:" in n.topic}
-
-        def everything(messages) -> bool:
-            return stored_events <= {(orjson.loads(m.value)["incident_id"],
-                                      orjson.loads(m.value)["version"]) for m in messages}
-        assert everything(consume_all(kafka_bootstrap, settings.topics.events, until=everything,
-                                      timeout=120))
+        world.assert_every_stored_event_published()
         # The new holder read the topic to its end, then its relay fed its views; the
         # restarted worker follows the topic: both hold every incident the store holds.
-        expected = views_from_store(service, show_progress=False).open_incidents.counts()
+        expected = world.open_incidents_in_store()
         wait_until(lambda: open_incidents(port) == open_incidents(port + 1) == expected, 60,
                    message="both workers' views equal to the store's")
 
