@@ -28,7 +28,6 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from infra.broker import LocalBroker
 from infra.kafka_io import produce
-from infra.kafka_probe import group_members
 from infra.settings import PROJECT_ROOT, Settings, Topics
 from infra.simulated_city import SHANGHAI, simulated_reports
 from infra.topics import ensure_topics_sync
@@ -65,12 +64,10 @@ def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, byt
                         topics=Topics(prefix=f"bench-{tag}."))
     ensure_topics_sync(bootstrap, settings.topics)
     worker = WorkerProcess.start(settings, bootstrap, processes=processes, split=split)
-    routing = processes - 1 if split else processes   # an outbound worker does not route
     try:
         views = OpenIncidentsStore(settings.views)
         # Warm up: every worker has joined the route group, and one incident is through.
-        wait_until(lambda: group_members(bootstrap, settings.route_group) == ("Stable", routing),
-                   120, interval=0.5, message=f"{routing} workers in the route group")
+        worker.wait_until_routing(bootstrap)
         warmup = [(b"warmup", orjson.dumps(next(simulated_reports(1, run_id=f"warm-{tag}"))))]
         asyncio.run(produce(bootstrap, settings.topics.reported, warmup))
         wait_until(lambda: views.decided_count() == 1, 120, message="worker warm-up")
@@ -110,5 +107,5 @@ def run(count: int) -> None:
     print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% |")
     for (processes, split), seconds in engine.items():
         print(f"| engine, {processes} worker process{'es' if processes > 1 else ''}"
-              f"{' (--split)' if split else ''}: publish -> visible in view | {seconds:.2f} | {count / seconds:,.0f} | "
-              f"{raw / seconds:.1%} |")
+              f"{' (--split)' if split else ''}: publish -> visible in view | {seconds:.2f} | "
+              f"{count / seconds:,.0f} | {raw / seconds:.1%} |")

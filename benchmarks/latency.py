@@ -24,12 +24,11 @@ import orjson
 from benchmarks.paced_round_trip import measure, quantile
 from benchmarks.worker_profile import show_profile
 from infra.broker import LocalBroker
-from infra.kafka_probe import group_members
 from infra.settings import PROJECT_ROOT, Settings, Topics
 from infra.simulated_city import simulated_reports
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
-from infra.worker_process import WorkerProcess, wait_until
+from infra.worker_process import WorkerProcess
 
 GOAL_RATE, GOAL_P99_MS = 2_000, 100.0
 ROUTE_RESULTS = {"Dispatched", "QueuedForManualDispatch", "MergedAsDuplicate"}
@@ -77,12 +76,10 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
             if profile:  # WorkerProcess.start passes the environment on to the worker
                 os.environ["GRID_DISPATCH_PROFILE"] = str(profile_path)
             worker = WorkerProcess.start(settings, bootstrap, processes=processes, split=split)
-            routing = processes - 1 if split else processes   # the outbound one does not
             if profile:
                 del os.environ["GRID_DISPATCH_PROFILE"]
             try:
-                wait_until(lambda: group_members(bootstrap, settings.route_group) == ("Stable", routing),
-                           120, interval=0.5, message=f"{routing} workers in the route group")
+                worker.wait_until_routing(bootstrap)
                 recorded: dict[str, float] = {}
                 engine = asyncio.run(measure(bootstrap, settings.topics.reported,
                                              settings.topics.events, reports, rate,

@@ -36,7 +36,7 @@ def replay(service: IncidentService, views: Views | DuplicateCandidates, batch_s
             views.apply([published_from_stored(originator, version, topic, state)
                          for _, originator, version, topic, state in rows
                          if is_incident_event(topic)])
-            if getattr(views, "finished", None) is not None:
+            if isinstance(views, Views) and views.finished is not None:
                 # Views that let finished incidents go do so as the replay passes them, so
                 # a worker starting holds no more than while running. The rows' change
                 # marks mean nothing here: the caller saves the whole view.

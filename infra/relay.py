@@ -66,10 +66,9 @@ class Relay:
         while True:
             sent = await self.publish_batch()
             if sent == 0:
-                # Caught up: saved once `save_every` has passed, not at every catching up
-                # (with a relay that looks every few milliseconds, a write a batch).
-                if time.monotonic() - self._saved_at >= self.save_every:
-                    await self.save_position()
+                # Caught up: not saved at every catching up (a relay that looks every few
+                # milliseconds catches up after every batch: that was a write a batch).
+                await self.save_position_if_due()
                 self.wakeup.clear()
                 try:
                     await asyncio.wait_for(self.wakeup.wait(), self.idle_wait)
@@ -91,14 +90,17 @@ class Relay:
             except Exception:  # the views' trouble must not stop publishing
                 log.exception("feeding %d published events to the views failed", len(events))
         self._position = last_id
-        # The position is saved at most every `save_every` seconds: each save is a write
-        # on the store the route step writes to, and a crash only means resending what
-        # was published since (consumers drop repeats by incident id and version).
-        if time.monotonic() - self._saved_at >= self.save_every:
-            await self.save_position()
+        await self.save_position_if_due()
         self.published += len(records)
         self.on_published(len(records))
         return seen
+
+    async def save_position_if_due(self) -> None:
+        """The position is saved at most every `save_every` seconds: each save is a write
+        on the store the route step writes to, and a crash only means resending what was
+        published since (consumers drop repeats by incident id and version)."""
+        if time.monotonic() - self._saved_at >= self.save_every:
+            await self.save_position()
 
     async def save_position(self) -> None:
         if self._position is not None and self._position != self._saved_position:

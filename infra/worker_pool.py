@@ -46,7 +46,7 @@ def child_environment(settings: Settings, bootstrap: str, index: int, split: boo
     role = ("outbound" if index == 0 else "inbound") if split else settings.worker_role
     child = replace(settings, worker_index=index, worker_role=role,
                     # (worked out here, not passed on: N children are never alone)
-                    sole_inbound=split and processes == 2,
+                    sole_inbound=role == "inbound" and split and processes == 2,
                     metrics_port=settings.metrics_port + index if settings.metrics_port else 0)
     env = dict(os.environ, **child.environment(bootstrap))
     if settings.profile_path:   # one pstats file per child

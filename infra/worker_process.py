@@ -21,6 +21,7 @@ class WorkerProcess:
     process: subprocess.Popen
     settings: Settings
     log_path: Path
+    routing: int = 1   # its processes that route reports (a split pool's outbound one does not)
 
     @classmethod
     def start(cls, settings: Settings, bootstrap: str, loglevel: str = "info",
@@ -34,7 +35,14 @@ class WorkerProcess:
                  "--processes", str(processes), *(["--split"] if split else [])],
                 env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True)
-        return cls(process, settings, log_path)
+        return cls(process, settings, log_path, processes - 1 if split else processes)
+
+    def wait_until_routing(self, bootstrap: str, timeout: float = 120) -> None:
+        """Until every routing process has joined the route group and it is stable."""
+        from infra.kafka_probe import group_members
+        wait_until(lambda: group_members(bootstrap, self.settings.route_group) ==
+                   ("Stable", self.routing), timeout, interval=0.5,
+                   message=f"{self.routing} workers in the route group")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

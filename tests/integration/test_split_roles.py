@@ -6,7 +6,6 @@ import signal
 
 import orjson
 
-from infra.kafka_probe import group_members
 from infra.worker_process import WorkerProcess
 from tests.integration.test_worker_pool import (PoolWorld, children_of, open_incidents,
                                                 reports_routed)
@@ -29,8 +28,7 @@ def test_one_worker_routes_the_other_relays_and_projects(kafka_bootstrap, tmp_pa
     pool = WorkerProcess.start(settings, kafka_bootstrap, processes=2, split=True)
     try:
         # Only the inbound worker joins the route group.
-        wait_until(lambda: group_members(kafka_bootstrap, settings.route_group) == ("Stable", 1),
-                   120, interval=0.5, message="one worker in the route group")
+        pool.wait_until_routing(kafka_bootstrap)
         send(reports[:HALF])
         wait_until(lambda: stored(ids[:HALF]), 90, message="first half recorded")
         wait_until(lambda: reports_routed(port + 1) > 0, 30, message="the inbound one's metrics")

@@ -10,7 +10,6 @@ from dataclasses import replace
 import orjson
 
 from dispatch.domain.incident import incident_id_for
-from infra.kafka_probe import group_members
 from infra.lease import StoreLease
 from infra.rebuild import views_from_store
 from infra.simulated_city import simulated_reports
@@ -111,8 +110,7 @@ def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
 
     pool = WorkerProcess.start(settings, kafka_bootstrap, processes=2)
     try:
-        wait_until(lambda: group_members(kafka_bootstrap, settings.route_group) == ("Stable", 2),
-                   120, interval=0.5, message="two workers in the route group")
+        pool.wait_until_routing(kafka_bootstrap)
         send(reports[:HALF])
         wait_until(lambda: stored(ids[:HALF]), 90, message="first half recorded")
         # Both routed some: Kafka gave each its share of the partitions.
