@@ -33,7 +33,7 @@ PAGE_BYTES = 4096
 class BackgroundCheckpoints:
     def __init__(self, path: Path | str, interval: float = 0.5, restart_pages: int = 4000):
         self.path, self.interval, self.restart_pages = Path(path), interval, restart_pages
-        self.checkpoints = self.restarts = 0   # that ran (busy ones not counted)
+        self.restarts = 0   # RESTART checkpoints that ran (busy ones not counted)
         self.log_pages = self.copied_pages = 0  # as the last checkpoint left them
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="store-checkpoints", daemon=True)
@@ -61,7 +61,6 @@ class BackgroundCheckpoints:
         busy, pages, copied = connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
         if busy:   # another connection's checkpoint ran (another worker's), or a reader stayed
             return False
-        self.checkpoints += 1
         self.log_pages, self.copied_pages = max(pages, 0), max(copied, 0)
         return True
 
