@@ -27,9 +27,10 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from benchmarks.cpu_accounting import CpuSample, per_incident_table, sample, spent
+from benchmarks.worker_settings import tuning, worker_settings
 from infra.broker import LocalBroker
 from infra.kafka_io import produce
-from infra.settings import PROJECT_ROOT, Settings, Topics
+from infra.settings import PROJECT_ROOT
 from infra.simulated_city import SHANGHAI, simulated_reports
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
@@ -62,8 +63,7 @@ async def raw_round_trip(bootstrap: str,
 def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, bytes]],
                       processes: int = 1, split: bool = False) -> tuple[float, CpuSample]:
     tag = uuid.uuid4().hex[:8]
-    settings = Settings(home=home / tag, bootstrap_servers=bootstrap, app_id=f"bench-{tag}",
-                        topics=Topics(prefix=f"bench-{tag}."))
+    settings = worker_settings(home / tag, bootstrap, tag)
     ensure_topics_sync(bootstrap, settings.topics)
     worker = WorkerProcess.start(settings, bootstrap, processes=processes, split=split)
     try:
@@ -105,7 +105,8 @@ def run(count: int) -> None:
         finally:
             if broker:
                 broker.stop()
-    print(f"\nend to end, {count} incidents, one broker, 2-core machine\n")
+    print(f"\nend to end, {count} incidents, one broker, 2-core machine; worker settings: "
+          f"{tuning()}\n")
     print("| path | seconds | incidents/s | share of raw |")
     print("|---|---:|---:|---:|")
     print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% |")

@@ -23,8 +23,9 @@ import orjson
 
 from benchmarks.paced_round_trip import measure, quantile
 from benchmarks.worker_profile import show_profile
+from benchmarks.worker_settings import tuning, worker_settings
 from infra.broker import LocalBroker
-from infra.settings import PROJECT_ROOT, Settings, Topics
+from infra.settings import PROJECT_ROOT
 from infra.simulated_city import simulated_reports
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
@@ -70,8 +71,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                                     rate, lambda record: record.key.decode(), timeout))
             raw = asyncio.run(measure(bootstrap, f"bench-raw-{tag}", f"bench-raw-{tag}", reports,
                                       rate, lambda record: record.key.decode(), timeout))
-            settings = Settings(home=Path(tmp) / "engine", bootstrap_servers=bootstrap,
-                                app_id=f"bench-{tag}", topics=Topics(prefix=f"bench-{tag}."))
+            settings = worker_settings(Path(tmp) / "engine", bootstrap, tag)
             ensure_topics_sync(bootstrap, settings.topics)
             if profile:  # WorkerProcess.start passes the environment on to the worker
                 os.environ["GRID_DISPATCH_PROFILE"] = str(profile_path)
@@ -100,7 +100,8 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                 broker.stop()
     print(f"\ndispatch latency at a fixed rate for {seconds:g} s, one broker, 2-core machine"
           f"{' (worker under cProfile)' if profile else ''}"
-          f"{f', after {warmup:g} s of raw traffic to warm the broker' if warmup > 0 else ''}\n")
+          f"{f', after {warmup:g} s of raw traffic to warm the broker' if warmup > 0 else ''}"
+          f"; worker settings: {tuning()}\n")
     print("| path | rate | messages | p50 ms | p99 ms | max ms | achieved rate |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     print(raw.row("raw aiokafka produce + consume", rate))
