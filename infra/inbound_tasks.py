@@ -81,19 +81,24 @@ def add_inbound_tasks(app: faust.App, settings: Settings, bootstrap: str, steps:
             handle))
 
 
-def keep_duplicates_from_own_records(service: IncidentService,
-                                     duplicates: DuplicateCandidates) -> None:
+def keep_duplicates_from_own_records(service: IncidentService, duplicates: DuplicateCandidates,
+                                     on_failure: Callable[[], None] = lambda: None) -> None:
     """The sole inbound worker's index fed by what it stores. Reports go in through the
     route step's `remember`; here the changes after them (closing, reclassifying,
-    locating again), as the published events the topic would have brought."""
+    locating again), as the published events the topic would have brought. A failure is
+    counted (`on_failure`), then left to the service, which logs it: the batch is stored."""
     known = duplicates.incidents   # (an incident it does not hold: nothing to move)
 
     def note(events: list) -> None:
-        moving = [published_event(event) for event in events
-                  if type(event).__name__ in AFTER_REPORTING
-                  and str(event.originator_id) in known]
-        if moving:
-            duplicates.apply(moving)
+        try:
+            moving = [published_event(event) for event in events
+                      if type(event).__name__ in AFTER_REPORTING
+                      and str(event.originator_id) in known]
+            if moving:
+                duplicates.apply(moving)
+        except Exception:
+            on_failure()
+            raise
     service.on_recorded = note
 
 

@@ -34,6 +34,10 @@ class WorkerMetrics:
         self.commands = CounterMetric("grid_dispatch_commands_total",
                                       "Commands handled, by outcome", ["outcome"],
                                       registry=registry)
+        self.duplicate_feed_failures = CounterMetric(
+            "grid_dispatch_duplicate_index_feed_failures_total",
+            "Stored batches the sole inbound worker's duplicate index failed to take in "
+            "(it then differs from the store until the worker restarts)", registry=registry)
         self.published = CounterMetric("grid_dispatch_relay_events_published_total",
                                        "Stored events published on incidents.events",
                                        registry=registry)

@@ -67,9 +67,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     views = None
     if role == "inbound":
         route_reports.duplicates = duplicates_from_store(route_reports.service, rules)
-        if settings.sole_inbound:
-            keep_duplicates_from_own_records(route_reports.service, route_reports.duplicates)
-        else:
+        if not settings.sole_inbound:   # (else fed by its own records, below)
             follow_into_duplicates(app, settings, bootstrap, route_reports.duplicates,
                                    events_from)
     else:
@@ -83,6 +81,9 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         view_store.catch_up(views.open_incidents)
         views.take_changed_open()
     registry, metrics = registry_for(views)
+    if role == "inbound" and settings.sole_inbound:
+        keep_duplicates_from_own_records(route_reports.service, route_reports.duplicates,
+                                         metrics.duplicate_feed_failures.inc)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr="127.0.0.1", registry=registry)
     # aiokafka binds a producer to the running loop: it is started once the worker runs,

@@ -1,11 +1,13 @@
 """The sole inbound worker keeps its duplicate index from what it stores: a command that
 voids or reclassifies an incident moves the index at once, without incidents.events."""
 import itertools
+from uuid import UUID
 
 import orjson
 import pytest
 
 from dispatch.domain.incident import incident_id_for
+from dispatch.domain.incident_status import IncidentStatus
 from dispatch.service_layer.handle_commands import HandleCommands
 from dispatch.service_layer.inbound import InboundMessage
 from dispatch.service_layer.route_reports import RouteReports
@@ -76,3 +78,18 @@ def test_a_failing_listener_does_not_fail_what_was_stored():
     incident = report(route, "A")   # no exception: the batch is stored and counts as such
     assert route.service.existing([incident_id_for("hotline", "A")])
     assert route.duplicates.incidents[incident].is_open
+
+
+def test_a_failure_of_the_feed_is_counted_and_the_batch_stays_stored():
+    service = memory_service()
+    index = DuplicateCandidates(DuplicateRules(window_minutes=120, radius_m=250))
+    route = RouteReports(service, dispatcher(), duplicates=index)
+    handler = HandleCommands(service, dispatcher())
+    failures = []
+    keep_duplicates_from_own_records(service, index, lambda: failures.append(1))
+    incident = report(route, "A")
+    index.apply = lambda events: (_ for _ in ()).throw(RuntimeError("index broken"))
+    command(handler, {"type": "void", "command_id": "v1", "incident_id": incident,
+                      "reason": "reported by mistake"})
+    assert failures == [1]
+    assert service.get_incident(UUID(incident)).status is IncidentStatus.VOIDED
