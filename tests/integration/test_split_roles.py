@@ -1,12 +1,17 @@
-"""`worker --processes 2 --split`: one worker routes reports and handles commands, the other
-relays, keeps the views and watches SLAs. Reports and commands go through; the outbound
-one, killed with -9, is started again by the pool and publishes every stored event."""
+"""`worker --processes N --split`: worker 0 relays, keeps the views and watches SLAs; the
+others route reports and handle commands. With two, reports and commands go through, and
+the outbound one, killed with -9, is started again by the pool and publishes every stored
+event. With three, the two routing workers share the reports, and each finds the open
+originals the other recorded (it follows `incidents.events` into its duplicate index)."""
 import os
 import signal
+import time
 
 import orjson
 
+from dispatch.domain.incident import incident_id_for
 from infra.worker_process import WorkerProcess
+from policies.duplicates import DuplicateRules
 from tests.integration.test_worker_pool import (PoolWorld, children_of, open_incidents,
                                                 reports_routed)
 from tests.support import publish, wait_until
@@ -65,6 +70,56 @@ def test_one_worker_routes_the_other_relays_and_projects(kafka_bootstrap, tmp_pa
         wait_until(lambda: open_incidents(port) == expected, 60,
                    message="the outbound worker's views equal to the store's")
         assert open_incidents(port + 1) == {}   # the inbound one keeps no such view
+    finally:
+        pool.stop()
+        print(pool.log()[-3000:])
+
+
+def mergeable(report: dict, rules: DuplicateRules) -> bool:
+    """A report a copy of which, under another report id, repeats it (same place)."""
+    location = report["location"]
+    return rules.window_for(report["category"]) is not None and bool(
+        location.get("qr_code") or location.get("address_id") or "lat" in location
+        or rules.by_grid(report["category"]))
+
+
+def test_three_processes_two_route_and_each_finds_the_others_originals(kafka_bootstrap,
+                                                                       tmp_path):
+    world = PoolWorld(kafka_bootstrap, tmp_path, 300, "split3", processes=3)
+    port, settings, ids, service = world.port, world.settings, world.ids, world.service
+    rules = DuplicateRules.load(settings.duplicates_path)
+    # Keyed by their own report ids, about half the repeats go to the partitions of the
+    # worker that did not record the original: detection across workers, or no merge.
+    repeats = [dict(r, report_id=f"{r['report_id']}-again") for r in world.reports
+               if mergeable(r, rules)][:40]
+    repeat_ids = [incident_id_for(r["source"], r["report_id"]) for r in repeats]
+    assert len(repeats) == 40
+
+    pool = WorkerProcess.start(settings, kafka_bootstrap, processes=3, split=True)
+    try:
+        pool.wait_until_routing(kafka_bootstrap)   # both inbound workers in the route group
+        assert sorted(role_of(pid) for pid in children_of(pool.process.pid)) == \
+            ["inbound", "inbound", "outbound"]
+        world.send(world.reports)
+        wait_until(lambda: world.stored(ids), 90, message="the reports recorded")
+        wait_until(lambda: reports_routed(port + 1) + reports_routed(port + 2) >= len(ids)
+                   - 10, 30, message="the inbound workers' metrics")
+        assert reports_routed(port + 1) > 0 and reports_routed(port + 2) > 0
+        assert reports_routed(port) == 0
+        world.assert_every_stored_event_published()
+        time.sleep(3)   # for both inbound workers to read them into their indexes
+
+        world.send(repeats)
+        wait_until(lambda: world.stored(repeat_ids), 60, message="the repeats recorded")
+        not_merged = [r["report_id"] for r, i in zip(repeats, repeat_ids)
+                      if not any(e.topic.endswith("MergedAsDuplicate")
+                                 for e in service.recorder.select_events(i))]
+        assert not_merged == []
+
+        world.assert_every_stored_event_published()
+        expected = world.open_incidents_in_store()
+        wait_until(lambda: open_incidents(port) == expected, 60,
+                   message="the outbound worker's views equal to the store's")
     finally:
         pool.stop()
         print(pool.log()[-3000:])

@@ -21,17 +21,24 @@ from tests.support import consume_all, isolated_settings, publish, wait_until
 HALF = 400
 
 
-def two_free_ports() -> int:
+def free_ports(count: int = 2) -> int:
+    """The first of `count` free ports in a row (a pool's children serve /metrics on
+    port + index)."""
     while True:
         with socket.socket() as first:
             first.bind(("127.0.0.1", 0))
             port = first.getsockname()[1]
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                    return port
-                except OSError:
-                    continue
+            if all(_free(port + step) for step in range(1, count)):
+                return port
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 def children_of(parent: int) -> list[int]:
@@ -68,11 +75,12 @@ def open_incidents(port: int) -> dict[str, int]:
 
 
 class PoolWorld:
-    """A pool's settings (metrics on two free ports), simulated reports and their incident
+    """A pool's settings (metrics on a free port per process), simulated reports and their incident
     ids, and the store, with the checks and the publishing the pool tests share."""
 
-    def __init__(self, kafka_bootstrap: str, tmp_path, count: int, run_id: str):
-        self.bootstrap, self.port = kafka_bootstrap, two_free_ports()
+    def __init__(self, kafka_bootstrap: str, tmp_path, count: int, run_id: str,
+                 processes: int = 2):
+        self.bootstrap, self.port = kafka_bootstrap, free_ports(processes)
         self.settings = replace(isolated_settings(tmp_path, kafka_bootstrap), metrics_port=self.port)
         ensure_topics_sync(kafka_bootstrap, self.settings.topics)
         self.reports = list(simulated_reports(count, run_id=run_id))
