@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from infra.view_store import OpenIncidentsStore
 from projections.open_incidents import IncidentRow
@@ -24,8 +25,12 @@ log = logging.getLogger("grid_dispatch.worker")
 
 
 class LiveViews:
-    def __init__(self, views: Views, view_store: OpenIncidentsStore):
+    def __init__(self, views: Views, view_store: OpenIncidentsStore,
+                 after_batch: Callable[[], object] = lambda: None):
+        """`after_batch`: called after each batch is applied (an outbound-only worker
+        collects the batch's survivors there: infra/gc_policy.py)."""
         self.views, self.view_store = views, view_store
+        self.after_batch = after_batch
         self._saving = asyncio.Lock()
         self._saver: asyncio.Task | None = None
         self._closing = False
@@ -33,11 +38,13 @@ class LiveViews:
     async def apply(self, events: list[dict]) -> None:
         """Apply a batch and save what it changed before returning."""
         self.views.apply(events)
+        self.after_batch()
         await self.flush()
 
     async def offer(self, events: list[dict]) -> None:
         """Apply a batch now; its rows are saved in the background."""
         self.views.apply(events)
+        self.after_batch()
         if not self._closing and (self._saver is None or self._saver.done()):
             self._saver = asyncio.create_task(self._save_while_changed())
 

@@ -38,6 +38,7 @@ from infra.kafka_probe import end_offsets
 from infra.lease import StoreLease
 from infra.lease_tasks import LeaseTasks
 from infra.live_views import LiveViews
+from infra.gc_policy import BatchSurvivorCollections
 from infra.metrics import WorkerMetrics, registry_for
 from infra.projector import follow_events
 from infra.rebuild import duplicates_from_store, views_from_store
@@ -127,7 +128,10 @@ def _add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
     relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
                   on_published=metrics.published.inc,
                   idle_wait=OUTBOUND_POLL if settings.role == "outbound" else 0.2)
-    live = LiveViews(views, view_store)
+    # Young and middle generations are collected after batches (at most ten a second) by
+    # the inbound steps; an outbound-only worker has none, so its views' batches do it.
+    live = LiveViews(views, view_store, BatchSurvivorCollections().after_batch
+                     if settings.role == "outbound" else lambda: None)
     leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer, live.apply,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,

@@ -145,3 +145,18 @@ def test_once_closing_no_save_starts_behind_and_what_is_left_is_saved_once(tmp_p
     assert saver is None or saver.done()
     assert store.load().rows == live.views.open_incidents.rows   # the last save took it all
     assert store.saves == 2
+
+
+def test_every_batch_applied_is_followed_by_the_after_batch_hook(tmp_path):
+    events = histories(10)
+    seen = []
+    live = LiveViews(Views(), OpenIncidentsStore(tmp_path / "views.sqlite"),
+                     after_batch=lambda: seen.append(len(live.views.facts.facts)))
+
+    async def feed():
+        await live.offer(events[:20])
+        await live.apply(events[20:])
+        await live.close()
+    asyncio.run(feed())
+    # Called once a batch, each time after the batch was applied (the views hold it).
+    assert len(seen) == 2 and seen[0] > 0 and seen[1] == len(live.views.facts.facts)
