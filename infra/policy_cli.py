@@ -27,7 +27,7 @@ def policy_check(settings: Settings, path: str | None, at: str | None) -> tuple[
     except PolicyError as error:
         return f"policy check: FAILED\n{error}", 1
     view = territory_view(settings.territory_path)
-    report = check_policy(policy, view, Catalogue.load(), _local(at, policy))
+    report = check_policy(policy, view, Catalogue.load(), _local(at, policy), default_calendar())
     return report.render(), 0 if report.ok else 1
 
 

@@ -3,13 +3,17 @@
 Errors: references to departments, places or categories that do not exist. Warnings:
 rules that can never fire (every case they cover is taken by a more specific rule that
 covers it whole), and coverage gaps: leaf categories that some active grids would send to
-a manual queue. (Schema errors and unresolvable ties are refused earlier, at load.)
+a manual queue. (Schema errors and unresolvable ties are refused earlier, at load.) Given
+the business calendar, also whether it covers the day checked and the quarter after it
+(policies/calendar_coverage.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from policies.calendar import BusinessCalendar
+from policies.calendar_coverage import calendar_coverage
 from policies.catalogue import Catalogue
 from policies.compiled_rule import CompiledRule
 from policies.coverage import coverage_gaps
@@ -40,9 +44,14 @@ class PolicyCheckReport:
         return "\n".join(lines)
 
 
-def check_policy(policy: RoutingPolicy, view, catalogue: Catalogue, at: datetime) -> PolicyCheckReport:
+def check_policy(policy: RoutingPolicy, view, catalogue: Catalogue, at: datetime,
+                 calendar: BusinessCalendar | None = None) -> PolicyCheckReport:
     report = PolicyCheckReport(policy.source, policy.version)
     report.errors += unknown_references(policy, view, catalogue)
+    if calendar is not None:
+        coverage = calendar_coverage(calendar, at.date())
+        report.errors += coverage.errors
+        report.warnings += coverage.warnings
     for rule, blockers in shadowed_rules(policy, view, catalogue, at):
         names = sorted(blockers)
         shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
