@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from prometheus_client import CollectorRegistry, Counter as CounterMetric, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
+from policies.calendar import BusinessCalendar
+from policies.calendar_coverage import HORIZON_DAYS, calendar_coverage, days_left
 from projections.views import Views
 
 
@@ -79,10 +81,35 @@ class ViewsCollector:
                                 value=len(self.views.facts.facts))
 
 
+class CalendarCollector:
+    """How long the business calendar the SLA clocks run on still lasts, and how many
+    things about it deserve a look now (policies/calendar_coverage.py), at scrape time."""
+
+    def __init__(self, calendar: BusinessCalendar, clock=lambda: datetime.now(timezone.utc)):
+        self.calendar, self.clock = calendar, clock
+
+    def collect(self):
+        today = self.clock().astimezone(self.calendar.time_zone).date()
+        yield GaugeMetricFamily("grid_dispatch_calendar_days_left",
+                                "Days to the business calendar's last day; past it, SLA "
+                                "clocks on working time stop", value=days_left(self.calendar, today))
+        yield GaugeMetricFamily("grid_dispatch_calendar_problems",
+                                "Calendar errors and warnings now: the calendar ending within "
+                                f"{HORIZON_DAYS} days, a projected year in use within them",
+                                value=len(calendar_problems(self.calendar, self.clock)))
+
+
+def calendar_problems(calendar: BusinessCalendar,
+                      clock=lambda: datetime.now(timezone.utc)) -> list[str]:
+    coverage = calendar_coverage(calendar, clock().astimezone(calendar.time_zone).date())
+    return coverage.errors + coverage.warnings
+
+
 def registry_for(views: Views | None) -> tuple[CollectorRegistry, WorkerMetrics]:
-    """The worker's counters, and its views' gauges if it has views (an inbound-only
-    worker has none: the outbound one serves them)."""
+    """The worker's counters, and, if it has views (an inbound-only worker has none: the
+    outbound one serves them), their gauges and the SLA clocks' calendar's."""
     registry = CollectorRegistry()
     if views is not None:
         registry.register(ViewsCollector(views))
+        registry.register(CalendarCollector(views.sla.calendar))
     return registry, WorkerMetrics(registry)

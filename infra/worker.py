@@ -39,7 +39,7 @@ from infra.lease import StoreLease
 from infra.lease_tasks import LeaseTasks
 from infra.live_views import LiveViews
 from infra.gc_policy import BatchSurvivorCollections
-from infra.metrics import WorkerMetrics, registry_for
+from infra.metrics import WorkerMetrics, calendar_problems, registry_for
 from infra.projector import follow_events
 from infra.rebuild import duplicates_from_store, views_from_store
 from infra.relay import Relay
@@ -82,6 +82,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         view_store.catch_up(views.open_incidents)
         views.take_changed_open()
     registry, metrics = registry_for(views)
+    for problem in calendar_problems(views.sla.calendar) if views is not None else ():
+        log.warning(problem)   # of the SLA clocks' calendar (on /metrics too)
     if role == "inbound" and settings.sole_inbound:
         keep_duplicates_from_own_records(route_reports.service, route_reports.duplicates,
                                          metrics.duplicate_feed_failures.inc)
