@@ -2,10 +2,9 @@
 
 - inbound: `route` takes `incidents.reported` and `handle` takes `incidents.commands`, in
   batches, and records what they decide (infra/inbound_tasks.py).
-- the relay task tails the store onto `incidents.events`.
-- the SLA watcher, every second, records the at-risk / breached / escalation alerts due
-  (infra/sla_ticks.py).
-- the live views: built from the store at start, then following `incidents.events` from
+- outbound (infra/outbound_tasks.py): the relay task tails the store onto
+  `incidents.events`; the SLA watcher, every second, records the at-risk / breached /
+  escalation alerts due (infra/sla_ticks.py); the live views: built from the store at start, then following `incidents.events` from
   where it ended before (infra/projector.py) until the worker holds the store's lease;
   from then on its relay feeds them each batch it has published (infra/lease_tasks.py).
 Several workers may share one store (`worker --processes N`): Kafka splits the inbound
@@ -22,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
 
 import faust
 from prometheus_client import start_http_server
@@ -35,24 +33,15 @@ from infra.inbound_tasks import (add_inbound_tasks, follow_into_duplicates,
                                  keep_duplicates_from_own_records)
 from infra.kafka_io import RenewableProducer
 from infra.kafka_probe import end_offsets
-from infra.lease import StoreLease
-from infra.lease_tasks import LeaseTasks
-from infra.live_views import LiveViews
-from infra.gc_policy import BatchSurvivorCollections
-from infra.metrics import WorkerMetrics, calendar_problems, registry_for
-from infra.projector import follow_events
+from infra.metrics import calendar_problems, registry_for
+from infra.outbound_tasks import add_outbound_tasks
 from infra.rebuild import duplicates_from_store, views_from_store
-from infra.relay import Relay
 from infra.settings import Settings
-from infra.sla_ticks import SlaTicks
 from infra.store import store_identity
 from infra.view_store import OpenIncidentsStore
 from policies.duplicates import DuplicateRules
-from policies.escalation import EscalationPolicy
-from projections.views import Views
 
 log = logging.getLogger("grid_dispatch.worker")
-OUTBOUND_POLL = 0.005   # seconds between looks at the store for an outbound-only relay
 
 
 def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteReports,
@@ -95,8 +84,8 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     letters_producer = RenewableProducer(bootstrap)
     relay = None
     if views is not None:
-        relay = _add_outbound_tasks(app, settings, bootstrap, route_reports, view_store, views,
-                                    metrics, events_from, ready)
+        relay = add_outbound_tasks(app, settings, bootstrap, route_reports, view_store, views,
+                                   metrics, events_from, ready)
     if role != "outbound":
         steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
         add_inbound_tasks(app, settings, bootstrap, steps, route_reports, handle_commands,
@@ -113,61 +102,3 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         await letters_producer.stop()
 
     return app
-
-
-def _add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
-                        route_reports: RouteReports, view_store: OpenIncidentsStore,
-                        views: Views, metrics: WorkerMetrics, events_from: dict[int, int],
-                        ready: asyncio.Event) -> Relay:
-    """The relay, the live views and the SLA watcher: the relay and the watcher only while
-    this worker holds the store's lease (infra/lease_tasks.py)."""
-    topics = settings.topics
-    relay_producer = RenewableProducer(bootstrap)
-    # In a worker that routes too, the relay is woken by its route and command steps; an
-    # outbound-only one looks for the inbound workers' rows every few milliseconds (a
-    # read of an index's end). (A worker doing all of it, beside others, relays their
-    # rows when its own steps or the 0.2 s wait wake it.)
-    relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
-                  on_published=metrics.published.inc,
-                  idle_wait=OUTBOUND_POLL if settings.role == "outbound" else 0.2)
-    # Young and middle generations are collected after batches (at most ten a second) by
-    # the inbound steps; an outbound-only worker has none, so its views' batches do it.
-    live = LiveViews(views, view_store, BatchSurvivorCollections().after_batch
-                     if settings.role == "outbound" else lambda: None)
-    leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer, live.apply,
-                         lambda apply, drain: follow_events(
-                             bootstrap, topics.events, settings.projector_group,
-                             settings.batch_size, apply, events_from, drain),
-                         feed=live.offer)
-
-    @app.task
-    async def relay_once_held() -> None:
-        await ready.wait()
-        await leasing.relay_once_held(str(settings.worker_index))
-
-    @app.task
-    async def follow() -> None:
-        await leasing.follow_until_held()
-
-    sla_ticks = SlaTicks(route_reports.service, views, EscalationPolicy.load(),
-                         set(route_reports.dispatcher.territory.departments))
-
-    @app.timer(interval=1.0)
-    async def watch_sla() -> None:
-        await ready.wait()
-        try:
-            if await sla_ticks.tick(leasing.feeding.is_set(), datetime.now(timezone.utc)):
-                relay.wakeup.set()
-        except Exception:  # an alert that cannot be recorded must not stop dispatching
-            log.exception("SLA watcher tick failed; trying again in a second")
-        try:
-            await live.flush()   # rows a failed save left, when no batch came since
-        except Exception:
-            log.exception("saving the views file failed; trying again in a second")
-
-    @app.on_before_shutdown.connect
-    async def finish_saves_and_stop_producer(app, **kwargs) -> None:
-        await live.close()
-        await relay_producer.stop()
-
-    return relay
