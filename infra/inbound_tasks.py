@@ -5,8 +5,8 @@
 `<app id>.commands`, each partition started at the position the store tracked): prepare
 (skip recorded positions, decode), publish dead letters and wait for the broker's ack,
 then record events and tracking in one store transaction (infra/inbound_steps.py). Only
-then are the offsets committed. `wake_relay` tells a relay in the same process that the
-store has new rows; a relay in another process finds them by looking (infra/relay.py).
+then are the offsets committed. `wake_relay` tells the relay that the store has new rows:
+the one in the same process, and the relaying worker's in another (infra/relay_wakeup.py).
 
 A worker that only routes (`GRID_DISPATCH_WORKER_ROLE=inbound`) keeps, of all the views,
 the duplicate index its route step asks: replayed from the store at start, then kept

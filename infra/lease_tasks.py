@@ -18,6 +18,9 @@ from infra.kafka_io import RenewableProducer
 from infra.keep_running import keep_running
 from infra.lease import StoreLease
 from infra.relay import Relay
+from infra.relay_wakeup import WakeupListener
+
+WOKEN_IDLE_WAIT = 0.1   # a relay other processes wake looks on its own only this often
 
 log = logging.getLogger("grid_dispatch.worker")
 Project = Callable[[list[dict]], Awaitable[None]]
@@ -26,10 +29,12 @@ Project = Callable[[list[dict]], Awaitable[None]]
 class LeaseTasks:
     def __init__(self, lease: StoreLease, relay: Relay, producer: RenewableProducer,
                  project: Project, follow_topic: Callable[[Project, asyncio.Event], Awaitable[None]],
-                 feed: Project | None = None):
+                 feed: Project | None = None, wakeups: WakeupListener | None = None):
         """`project` applies what the topic brings; `feed` (default: the same) what the
-        relay has published."""
+        relay has published; `wakeups`, listened to while this worker relays, let the
+        other processes' steps wake its relay (infra/relay_wakeup.py)."""
         self.lease, self.relay, self.producer = lease, relay, producer
+        self.wakeups = wakeups
         self.project, self.follow_topic = project, follow_topic
         self.feed = feed or project
         self.taking_over, self.drained = asyncio.Event(), asyncio.Event()
@@ -41,6 +46,8 @@ class LeaseTasks:
         self.taking_over.set()
         await self.drained.wait()
         self.relay.feed = self.feed
+        if self.wakeups is not None and self.wakeups.listen(self.relay.wakeup.set):
+            self.relay.idle_wait = WOKEN_IDLE_WAIT
         self.feeding.set()
         log.info("worker %s holds the store's lease: relay and SLA watcher run here", name)
         await keep_running("relay", self._relay_on_a_working_producer)

@@ -20,6 +20,7 @@ from infra.live_views import LiveViews
 from infra.metrics import WorkerMetrics
 from infra.projector import follow_events
 from infra.relay import Relay
+from infra.relay_wakeup import WakeupListener
 from infra.settings import Settings
 from infra.sla_ticks import SlaTicks
 from infra.view_store import OpenIncidentsStore
@@ -38,10 +39,9 @@ def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
     this worker holds the store's lease (infra/lease_tasks.py)."""
     topics = settings.topics
     relay_producer = RenewableProducer(bootstrap)
-    # In a worker that routes too, the relay is woken by its route and command steps; an
-    # outbound-only one looks for the inbound workers' rows every few milliseconds (a
-    # read of an index's end). (A worker doing all of it, beside others, relays their
-    # rows when its own steps or the 0.2 s wait wake it.)
+    # Woken by the steps that record, in this process and (once it relays) in the others
+    # (infra/relay_wakeup.py). Where the others cannot wake it, an outbound-only relay
+    # looks for their rows every few milliseconds (a read of an index's end).
     relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
                   on_published=metrics.published.inc,
                   idle_wait=OUTBOUND_POLL if settings.role == "outbound" else 0.2)
@@ -53,7 +53,7 @@ def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,
                              settings.batch_size, apply, events_from, drain),
-                         feed=live.offer)
+                         feed=live.offer, wakeups=WakeupListener(settings.store))
 
     @app.task
     async def relay_once_held() -> None:

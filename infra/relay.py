@@ -38,7 +38,7 @@ class Relay:
                  read_rows: ReadRows | None = None, idle_wait: float = 0.2):
         """`idle_wait`: how long to wait for `wakeup` when the store had nothing new
         before looking again (what the relay waits, at most, for rows written by another
-        process, which cannot set `wakeup`)."""
+        process whose wake-up does not reach it: infra/relay_wakeup.py)."""
         self.service = service
         self.topic = topic
         self.use(producer)

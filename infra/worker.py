@@ -36,6 +36,7 @@ from infra.kafka_probe import end_offsets
 from infra.metrics import calendar_problems, registry_for
 from infra.outbound_tasks import add_outbound_tasks
 from infra.rebuild import duplicates_from_store, views_from_store
+from infra.relay_wakeup import WakeupSender
 from infra.settings import Settings
 from infra.store import store_identity
 from infra.view_store import OpenIncidentsStore
@@ -88,8 +89,12 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
                                    metrics, events_from, ready)
     if role != "outbound":
         steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
+        # The relay of this process, and the one of whichever process relays.
+        wake_relaying_worker = WakeupSender(settings.store)
+        wake_relay = ((lambda: (relay.wakeup.set(), wake_relaying_worker())) if relay
+                      else wake_relaying_worker)
         add_inbound_tasks(app, settings, bootstrap, steps, route_reports, handle_commands,
-                          metrics, relay.wakeup.set if relay else lambda: None)
+                          metrics, wake_relay)
 
     @app.task
     async def start_producers() -> None:

@@ -1,6 +1,8 @@
 """Taking the store's lease: the topic is read to its end before the relay feeds the views."""
 import asyncio
 
+import pytest
+
 from infra.lease_tasks import LeaseTasks
 
 
@@ -69,3 +71,30 @@ def test_a_worker_holding_the_lease_from_the_start_drains_then_relays_and_feeds(
 def test_a_worker_taking_the_lease_over_later_does_the_same():
     assert take_over(2) == ["following", "drain asked", "drained", ("relay runs", True),
                             ("feeding", True, True)]
+
+
+def test_once_it_relays_other_processes_wake_it_and_it_looks_on_its_own_less_often(tmp_path):
+    from infra.lease_tasks import WOKEN_IDLE_WAIT
+    from infra.relay_wakeup import SUPPORTED, WakeupListener, WakeupSender
+    if not SUPPORTED:
+        pytest.skip("Linux's abstract Unix sockets")
+
+    class WakeableRelay(RelayThatRuns):
+        def __init__(self):
+            super().__init__([])
+            self.wakeup, self.idle_wait = asyncio.Event(), 0.005
+
+    async def main() -> tuple[bool, bool, float]:
+        relay = WakeableRelay()
+        tasks = LeaseTasks(LeaseFreeAfter(0), relay, Producer(), None, None,
+                           wakeups=WakeupListener(tmp_path / "store.sqlite"))
+        tasks.drained.set()
+        relaying = asyncio.create_task(tasks.relay_once_held("0"))
+        await asyncio.wait_for(tasks.feeding.wait(), 5)
+        before = relay.wakeup.is_set()
+        WakeupSender(tmp_path / "store.sqlite")()   # a step of another process recorded
+        await asyncio.wait_for(relay.wakeup.wait(), 5)
+        relaying.cancel()
+        tasks.wakeups.close()
+        return before, relay.wakeup.is_set(), relay.idle_wait
+    assert asyncio.run(main()) == (False, True, WOKEN_IDLE_WAIT)
