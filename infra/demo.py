@@ -88,15 +88,16 @@ async def play(settings: Settings, bootstrap: str, reports: list[dict], worker: 
         with tqdm(total=len(reports), desc="publishing reports", unit="report") as bar:
             seconds = await publish_reports(bootstrap, settings.topics.reported, reports,
                                             live=True, progress=bar.update)
-        wanted = expected_incident_ids(reports)
+        wanted, published = expected_incident_ids(reports), time.monotonic()
         # Decided: sent to a department or a queue, or merged into the open incident it
-        # repeats (closed at once, never dispatched).
+        # repeats (closed at once, never dispatched). Both waits count from publishing's end.
         waits = [("decided", await asyncio.to_thread(
             wait_for, settings, wanted, worker, timeout, "decided",
-            lambda row: row.holder != UNASSIGNED or not row.is_open))]
+            lambda row: row.holder != UNASSIGNED or not row.is_open, published))]
         if whole_loop:
             waits.append(("closed", await asyncio.to_thread(
-                wait_for, settings, wanted, worker, timeout, "closed", lambda row: not row.is_open)))
+                wait_for, settings, wanted, worker, timeout, "closed", lambda row: not row.is_open,
+                published)))
         return seconds, waits
     finally:
         stop.set()
@@ -116,8 +117,11 @@ def demo_scorecards(views: Views) -> str:
 
 
 def wait_for(settings: Settings, wanted: set[str], worker: WorkerProcess, timeout: float,
-             what: str, done_when) -> float:
+             what: str, done_when, since: float | None = None) -> float:
+    """Until every wanted incident's row is `done_when`; the seconds from `since` (a
+    `time.monotonic()`; default: now). The timeout counts from the call."""
     started = time.monotonic()
+    since = started if since is None else since
     store = OpenIncidentsStore(settings.views)
     with tqdm(total=len(wanted), desc=what, unit="incident") as bar:
         while True:
@@ -125,7 +129,7 @@ def wait_for(settings: Settings, wanted: set[str], worker: WorkerProcess, timeou
             done = sum(1 for i in wanted if i in rows and done_when(rows[i]))
             bar.update(done - bar.n)
             if done == len(wanted):
-                return time.monotonic() - started
+                return time.monotonic() - since
             if not worker.alive() or time.monotonic() - started > timeout:
                 raise SystemExit(f"only {done} of {len(wanted)} incidents {what} "
                                  f"(worker {'running' if worker.alive() else 'exited'}):"

@@ -1,5 +1,6 @@
 """`grid-dispatch demo` from the command line, as a person runs it on a fresh machine."""
 import os
+import re
 import subprocess
 import sys
 
@@ -19,6 +20,10 @@ def test_the_demo_runs_to_the_end_and_prints_the_table(tmp_path):
     district_rows = [line.split() for line in lines if line[:3] in ("D01", "D02", "D03")]
     assert len(district_rows) == 3 and sum(int(row[2]) for row in district_rows) > 0  # closed
     assert "500 reports published" in result.stdout
+    # Both waits count from the end of publishing: an incident is decided before it closes.
+    found = re.search(r"all decided ([0-9.]+)s after publishing ended; "
+                      r"all closed ([0-9.]+)s after publishing ended", result.stdout)
+    assert found and float(found[1]) <= float(found[2]), found
     # It stopped what it started: no broker is left running in its home.
     status = subprocess.run([sys.executable, "-m", "infra.cli", "broker", "status"],
                             env={**env, "GRID_DISPATCH_HOME": str(next((tmp_path / "demo").iterdir()))},
