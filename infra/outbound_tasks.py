@@ -34,9 +34,9 @@ OUTBOUND_POLL = 0.005   # seconds between looks at the store for an outbound-onl
 def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
                         route_reports: RouteReports, view_store: OpenIncidentsStore,
                         views: Views, metrics: WorkerMetrics, events_from: dict[int, int],
-                        ready: asyncio.Event) -> Relay:
+                        ready: asyncio.Event) -> LeaseTasks:
     """The relay, the live views and the SLA watcher: the relay and the watcher only while
-    this worker holds the store's lease (infra/lease_tasks.py)."""
+    this worker holds the store's lease (infra/lease_tasks.py), as the returned tasks tell."""
     topics = settings.topics
     relay_producer = RenewableProducer(bootstrap)
     # Woken by the steps that record, in this process and (once it relays) in the others
@@ -85,4 +85,4 @@ def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
         await live.close()
         await relay_producer.stop()
 
-    return relay
+    return leasing

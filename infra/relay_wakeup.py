@@ -5,8 +5,9 @@ it (`Relay.wakeup`) or its idle wait passes. Rows stored by another process coul
 it: an outbound-only worker looked at the store every 5 ms for them, and in a symmetric
 pool the relaying worker left the other's rows waiting up to 0.2 s when its own steps were
 idle. So the worker relaying (the store's lease holder) also listens on a Unix datagram
-socket named after the store, and every worker that records sends it a byte after each
-batch: it wakes at once, and its idle wait is only the fallback for a lost datagram.
+socket named after the store, and every other worker that records sends it a byte after
+each batch (the relaying one wakes its own relay directly): it wakes at once, and its idle
+wait is only the fallback for a lost datagram.
 
 The socket lives in Linux's abstract namespace: no file to clean up, gone with the
 process that bound it (a new lease holder binds it again). Elsewhere, or when it cannot be
@@ -48,11 +49,6 @@ class WakeupSender:
                 self._socket.sendto(b"!", self.address)
             except OSError:   # no relay listening yet, or its queue full: nothing to do
                 pass
-
-    def close(self) -> None:
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
 
 
 class WakeupListener:

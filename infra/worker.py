@@ -4,9 +4,10 @@
   batches, and records what they decide (infra/inbound_tasks.py).
 - outbound (infra/outbound_tasks.py): the relay task tails the store onto
   `incidents.events`; the SLA watcher, every second, records the at-risk / breached /
-  escalation alerts due (infra/sla_ticks.py); the live views: built from the store at start, then following `incidents.events` from
-  where it ended before (infra/projector.py) until the worker holds the store's lease;
-  from then on its relay feeds them each batch it has published (infra/lease_tasks.py).
+  escalation alerts due (infra/sla_ticks.py); the live views are built from the store at
+  start, then follow `incidents.events` from where it ended before (infra/projector.py)
+  until the worker holds the store's lease; from then on its relay feeds them each batch
+  it has published (infra/lease_tasks.py).
 Several workers may share one store (`worker --processes N`): Kafka splits the inbound
 partitions between them, and the one holding the store's lease (infra/lease.py) runs
 the relay and the SLA watcher; another takes over when it dies (infra/lease_tasks.py).
@@ -83,16 +84,20 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     # and made anew after a failure (this one for dead letters; the relay has its own).
     ready = asyncio.Event()
     letters_producer = RenewableProducer(bootstrap)
-    relay = None
+    leasing = None
     if views is not None:
-        relay = add_outbound_tasks(app, settings, bootstrap, route_reports, view_store, views,
-                                   metrics, events_from, ready)
+        leasing = add_outbound_tasks(app, settings, bootstrap, route_reports, view_store, views,
+                                     metrics, events_from, ready)
     if role != "outbound":
         steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
-        # The relay of this process, and the one of whichever process relays.
         wake_relaying_worker = WakeupSender(settings.store)
-        wake_relay = ((lambda: (relay.wakeup.set(), wake_relaying_worker())) if relay
-                      else wake_relaying_worker)
+
+        def wake_relay() -> None:
+            # This process's relay if it is the one relaying; else the one that is.
+            if leasing is not None and leasing.feeding.is_set():
+                leasing.relay.wakeup.set()
+            else:
+                wake_relaying_worker()
         add_inbound_tasks(app, settings, bootstrap, steps, route_reports, handle_commands,
                           metrics, wake_relay)
 
