@@ -6,7 +6,7 @@ streets' queues), district, stage (5) and light (3); never incident ids or categ
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from prometheus_client import CollectorRegistry, Counter as CounterMetric, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -89,20 +89,26 @@ class CalendarCollector:
         self.calendar, self.clock = calendar, clock
 
     def collect(self):
-        today = self.clock().astimezone(self.calendar.time_zone).date()
+        today = _today(self.calendar, self.clock)
+        coverage = calendar_coverage(self.calendar, today)
         yield GaugeMetricFamily("grid_dispatch_calendar_days_left",
                                 "Days to the business calendar's last day; past it, SLA "
                                 "clocks on working time stop", value=days_left(self.calendar, today))
         yield GaugeMetricFamily("grid_dispatch_calendar_problems",
                                 "Calendar errors and warnings now: the calendar ending within "
                                 f"{HORIZON_DAYS} days, a projected year in use within them",
-                                value=len(calendar_problems(self.calendar, self.clock)))
+                                value=len(coverage.errors) + len(coverage.warnings))
 
 
 def calendar_problems(calendar: BusinessCalendar,
                       clock=lambda: datetime.now(timezone.utc)) -> list[str]:
-    coverage = calendar_coverage(calendar, clock().astimezone(calendar.time_zone).date())
+    coverage = calendar_coverage(calendar, _today(calendar, clock))
     return coverage.errors + coverage.warnings
+
+
+def _today(calendar: BusinessCalendar, clock) -> date:
+    """The date in the calendar's own time zone (a working day begins at its midnight)."""
+    return clock().astimezone(calendar.time_zone).date()
 
 
 def registry_for(views: Views | None) -> tuple[CollectorRegistry, WorkerMetrics]:

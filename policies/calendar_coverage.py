@@ -45,7 +45,7 @@ def calendar_coverage(calendar: BusinessCalendar, today: date,
             "(usually published in November), or SLA clocks stop after that day")
     ahead = today + timedelta(days=horizon_days)
     for year in calendar.projected_years:
-        if year <= ahead.year:
+        if today.year <= year <= ahead.year:   # (a past one no longer decides a deadline)
             starts = max(date(year, 1, 1), today)
             when = "now" if starts == today else f"from {starts}, in {(starts - today).days} days"
             found.warnings.append(

@@ -72,3 +72,14 @@ def test_policy_check_fails_on_a_day_outside_the_calendar():
     from infra.settings import Settings
     text, status = policy_check(Settings.from_env({}), None, "2040-01-02T10:00:00+08:00")
     assert status == 1 and "2040-01-02 is outside the calendar" in text
+
+
+def test_a_projected_year_in_the_past_is_not_said_to_be_in_use():
+    text = TEXT.replace(b'status = "official"', b'status = "X"').replace(
+        b'status = "projected"', b'status = "official"').replace(b'status = "X"',
+                                                                b'status = "projected"')
+    calendar = BusinessCalendar(parse_config(CalendarDocument, text, "test-calendar.toml"),
+                                "test-calendar.toml")
+    assert calendar.projected_years == (2030,)
+    assert calendar_coverage(calendar, date(2030, 6, 1)).warnings != []   # in use now
+    assert calendar_coverage(calendar, date(2031, 3, 1)).warnings == []   # behind us
