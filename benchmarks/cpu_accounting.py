@@ -93,12 +93,12 @@ def _group_seconds(group: int) -> dict[int, float]:
 
 
 def _label(pid: int, supervisor: int | None) -> str:
+    if pid == supervisor:
+        return "worker (the process started)"
     try:
         environ = (PROC / str(pid) / "environ").read_bytes().split(b"\0")
     except OSError:
         environ = []
     role = next((item.split(b"=", 1)[1].decode() for item in environ
                  if item.startswith(b"GRID_DISPATCH_WORKER_ROLE=")), "all")
-    if pid == supervisor:
-        return "worker (the process started)"
     return f"worker, role {role}"
