@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import json
+
 import orjson
 
 _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
@@ -43,6 +45,8 @@ def published_from_stored(originator_id: Any, version: int, topic: str, state: b
     the relay and replays; a test holds the two routes equal. The decoded dict is the
     event (filled in place: the same pairs as `published_event`, envelope keys last)."""
     event = orjson.loads(state)
+    if topic == _REPORTED and _beyond_64_bits(event):
+        event = json.loads(state)   # exact, as the store wrote it (rare: see below)
     recorded_at = event.pop("timestamp")["_data_"]
     event.pop("originator_topic", None)
     kind = _TYPES.get(topic)
@@ -66,3 +70,24 @@ def published_from_stored(originator_id: Any, version: int, topic: str, state: b
 
 
 _TYPES: dict[str, str] = {}  # stored topic -> event type (a few dozen)
+_REPORTED = INCIDENT_TOPIC_PREFIX + "Incident.Reported"
+# What a reporter sends beyond the contract's typed fields lands in these, as sent.
+_FREE_FORM = ("location", "reporter", "extra")
+_INT64 = 2.0 ** 63
+
+
+def _beyond_64_bits(event: dict[str, Any]) -> bool:
+    """Whether a free-form field may hold an integer orjson read as a float: it reads
+    integers outside 64 bits so (the store wrote them exactly). A float that large is
+    taken for one, and the record parsed again exactly: a true float stays a float."""
+    return any(_huge_float(event.get(name)) for name in _FREE_FORM)
+
+
+def _huge_float(value: Any) -> bool:
+    if type(value) is float:
+        return abs(value) >= _INT64
+    if type(value) is dict:
+        return any(_huge_float(v) for v in value.values())
+    if type(value) is list:
+        return any(_huge_float(v) for v in value)
+    return False
