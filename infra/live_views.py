@@ -9,7 +9,9 @@ finished_incidents.py), never before their last row is saved.
 
 The relay feeds through `offer`: the batch is applied at once (views see every incident's
 events in order) and the save runs behind it, so the relay publishes its next batch while
-the file is written. Batches offered during a save are saved together by the next one.
+the file is written. Batches offered during a save, or within `save_interval` of the
+last one starting, are saved together by the next one: at 2,000 reports/s a save a batch
+was about fifty commits a second, each writing a WAL page per row's random-keyed leaf.
 """
 from __future__ import annotations
 
@@ -26,11 +28,14 @@ log = logging.getLogger("grid_dispatch.worker")
 
 class LiveViews:
     def __init__(self, views: Views, view_store: OpenIncidentsStore,
-                 after_batch: Callable[[], object] = lambda: None):
+                 after_batch: Callable[[], object] = lambda: None,
+                 save_interval: float = 0.0):
         """`after_batch`: called after each batch is applied (an outbound-only worker
-        collects the batch's survivors there: infra/gc_policy.py)."""
+        collects the batch's survivors there: infra/gc_policy.py). `save_interval`: the
+        least time, in seconds, from one background save's start to the next's."""
         self.views, self.view_store = views, view_store
         self.after_batch = after_batch
+        self.save_interval = save_interval
         self._saving = asyncio.Lock()
         self._saver: asyncio.Task | None = None
         self._closing = False
@@ -80,8 +85,11 @@ class LiveViews:
                 views.release_finished()
 
     async def _save_while_changed(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self.views.changed_open and not self._closing:
+                started = loop.time()
                 await self.flush()
+                await asyncio.sleep(max(0.0, started + self.save_interval - loop.time()))
         except Exception:  # the rows stay marked: the worker's flush every second retries
             log.exception("saving the views file failed; trying again with the next flush")

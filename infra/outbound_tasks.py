@@ -48,7 +48,8 @@ def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
     # Young and middle generations are collected after batches (at most ten a second) by
     # the inbound steps; an outbound-only worker has none, so its views' batches do it.
     live = LiveViews(views, view_store, BatchSurvivorCollections().after_batch
-                     if settings.role == "outbound" else lambda: None)
+                     if settings.role == "outbound" else lambda: None,
+                     save_interval=settings.views_save_ms / 1000)
     leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer, live.apply,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,

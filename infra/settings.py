@@ -55,6 +55,7 @@ class Settings:
     sole_inbound: bool = False   # the store's only inbound worker (infra/inbound_tasks.py)
     recent_incidents: int = 20_000   # incidents kept after being stored (recent_incidents.py)
     keep_finished_hours: float = 24.0  # finished incidents stay in live views this long
+    views_save_ms: int = 100   # least time between background saves of the views file
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -85,6 +86,7 @@ class Settings:
             store_checkpoints=env.get("GRID_DISPATCH_STORE_CHECKPOINTS", "background"),
             recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
             keep_finished_hours=_hours(env, "GRID_DISPATCH_KEEP_FINISHED_HOURS", "24"),
+            views_save_ms=int(env.get("GRID_DISPATCH_VIEWS_SAVE_MS", "100")),
         )
 
     def environment(self, bootstrap: str) -> dict[str, str]:
@@ -102,7 +104,8 @@ class Settings:
                "GRID_DISPATCH_WORKER_ROLE": self.worker_role,
                "GRID_DISPATCH_SOLE_INBOUND": "1" if self.sole_inbound else "0",
                "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents),
-               "GRID_DISPATCH_KEEP_FINISHED_HOURS": repr(self.keep_finished_hours)}
+               "GRID_DISPATCH_KEEP_FINISHED_HOURS": repr(self.keep_finished_hours),
+               "GRID_DISPATCH_VIEWS_SAVE_MS": str(self.views_save_ms)}
         for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),
                            ("GRID_DISPATCH_TERRITORY", self.territory_path),
                            ("GRID_DISPATCH_DUPLICATES", self.duplicates_path)):

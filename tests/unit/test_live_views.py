@@ -160,3 +160,25 @@ def test_every_batch_applied_is_followed_by_the_after_batch_hook(tmp_path):
     asyncio.run(feed())
     # Called once a batch, each time after the batch was applied (the views hold it).
     assert len(seen) == 2 and seen[0] > 0 and seen[1] == len(live.views.facts.facts)
+
+
+@pytest.mark.parametrize("interval, saves_soon", [(0.0, 3), (0.3, 1)])
+def test_background_saves_start_no_closer_together_than_the_save_interval(
+        tmp_path, interval, saves_soon):
+    events = histories(30)
+    store = SlowStore(tmp_path / "views.sqlite")
+    store.go.set()
+    live = LiveViews(Views(), store, save_interval=interval)
+
+    async def offer_three_in_quick_succession():
+        for part in (events[:50], events[50:120], events[120:]):
+            await live.offer(part)
+            await asyncio.sleep(0.05)   # each save (or the first) is done by then
+        soon = store.saves
+        await asyncio.sleep(interval + 0.1)
+        return soon, store.saves
+    soon, later = asyncio.run(offer_three_in_quick_succession())
+    assert soon == saves_soon
+    # Those held back are saved together once the interval is over, nothing left behind.
+    assert later == (3 if interval == 0 else 2)
+    assert store.load().rows == live.views.open_incidents.rows
