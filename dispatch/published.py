@@ -6,10 +6,9 @@ and rule id). Department systems and the projections read only this shape.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
-
-import json
 
 import orjson
 

@@ -86,7 +86,7 @@ class Settings:
             store_checkpoints=env.get("GRID_DISPATCH_STORE_CHECKPOINTS", "background"),
             recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
             keep_finished_hours=_hours(env, "GRID_DISPATCH_KEEP_FINISHED_HOURS", "24"),
-            views_save_ms=int(env.get("GRID_DISPATCH_VIEWS_SAVE_MS", "100")),
+            views_save_ms=_milliseconds(env, "GRID_DISPATCH_VIEWS_SAVE_MS", "100"),
         )
 
     def environment(self, bootstrap: str) -> dict[str, str]:
@@ -168,6 +168,13 @@ def _hours(env, name: str, default: str) -> float:
         return float(text)
     except ValueError:
         raise ValueError(f"{name}={text!r}: expected a number of hours") from None
+
+
+def _milliseconds(env, name: str, default: str) -> int:
+    text = env.get(name, default)
+    if not text.isdigit():
+        raise ValueError(f"{name}={text!r}: expected a whole number of milliseconds, 0 or more")
+    return int(text)
 
 
 def _flag(env, name: str) -> bool:

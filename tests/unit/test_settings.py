@@ -15,7 +15,7 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
                         topics=Topics("t7."), batch_size=250, metrics_port=9100,
                         store_sync="full", store_checkpoints="commit", worker_index=2,
                         worker_role="inbound", sole_inbound=True, recent_incidents=500,
-                        keep_finished_hours=1.5)
+                        keep_finished_hours=1.5, views_save_ms=250)
     back = Settings.from_env(settings.environment("127.0.0.1:9092"))
     assert back == settings
 
@@ -27,6 +27,7 @@ def test_unset_variables_give_the_defaults():
         (Path("/tmp/x"), Path("/tmp/x/store.sqlite"), 20_000, "normal", "background")
     assert settings.keep_finished == timedelta(hours=24)
     assert settings.role == "all"
+    assert settings.views_save_ms == 100
 
 
 def test_an_unknown_worker_role_is_named():
@@ -49,3 +50,10 @@ def test_a_wrong_time_to_keep_finished_incidents_is_named(text, wrong):
 def test_a_sole_inbound_flag_other_than_0_or_1_is_named():
     with pytest.raises(ValueError, match="GRID_DISPATCH_SOLE_INBOUND='yes': expected 0 or 1"):
         Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x", "GRID_DISPATCH_SOLE_INBOUND": "yes"})
+
+
+@pytest.mark.parametrize("text", ["-5", "0.1", "soon", ""])
+def test_a_wrong_views_save_interval_is_named(text):
+    with pytest.raises(ValueError, match=f"GRID_DISPATCH_VIEWS_SAVE_MS={text!r}: expected a "
+                                         "whole number of milliseconds"):
+        Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x", "GRID_DISPATCH_VIEWS_SAVE_MS": text})
