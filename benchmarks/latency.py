@@ -118,13 +118,11 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
         print(f"engine halves, {part}: p50 {1000 * quantile(times, 0.5):.1f} ms, "
               f"p99 {1000 * quantile(times, 0.99):.1f} ms")
     if seconds >= 20:   # does it hold up, or drift as the store and the views grow?
-        start, windows = min(engine.sent.values()), {}
-        for key, at in engine.sent.items():
-            if key in engine.arrived:
-                windows.setdefault(int((at - start) // 10), []).append(engine.arrived[key] - at)
         print("engine p50 / p99 ms by 10 s of sending: " + ", ".join(
             f"{1000 * quantile(times, 0.5):.0f} / {1000 * quantile(times, 0.99):.0f}"
-            for _, times in sorted(windows.items())))
+            for _, times in sorted(engine.by_span(10.0).items())))
+    for name, run_ in (("raw", raw), ("engine", engine)):
+        print(f"{name}: slowest seconds of sending (p99): {run_.slowest_seconds()}")
     p99 = 1000 * quantile(engine.latencies(), 0.99)
     verdict = ("not tested (rate below 2,000/s)" if rate < GOAL_RATE else
                "met" if p99 < GOAL_P99_MS and len(engine.latencies()) == count else "NOT met")

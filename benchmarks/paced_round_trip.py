@@ -107,6 +107,21 @@ class Run:
     def latencies(self) -> list[float]:
         return [self.arrived[key] - at for key, at in self.sent.items() if key in self.arrived]
 
+    def by_span(self, seconds: float) -> dict[int, list[float]]:
+        """Latencies by when they were sent: span 0 is the first `seconds` of sending."""
+        start, spans = min(self.sent.values()), {}
+        for key, at in self.sent.items():
+            if key in self.arrived:
+                spans.setdefault(int((at - start) // seconds), []).append(self.arrived[key] - at)
+        return spans
+
+    def slowest_seconds(self, count: int = 5) -> str:
+        """The seconds of sending with the highest p99, as "p99 ms at second": where a run's
+        tail comes from (a pause shows as one or two seconds, a drift as the last ones)."""
+        p99s = sorted(((quantile(times, 0.99), second) for second, times
+                       in self.by_span(1.0).items()), reverse=True)[:count]
+        return ", ".join(f"{1000 * p99:.0f} ms at {second} s" for p99, second in p99s)
+
     def row(self, path: str, rate: float) -> str:
         done, count = self.latencies(), len(self.sent)
         missing = f" ({count - len(done)} missing)" if len(done) < count else ""

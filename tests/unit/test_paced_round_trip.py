@@ -16,3 +16,14 @@ def test_completed_deliveries_are_let_go_and_a_failed_one_raises():
         with pytest.raises(RuntimeError, match="broker gone"):
             undelivered([done, failed, waiting])
     asyncio.run(check())
+
+
+def test_latencies_are_grouped_by_when_they_were_sent_and_the_slowest_seconds_named():
+    from benchmarks.paced_round_trip import Run
+    sent = {f"r{n}": 100.0 + n * 0.25 for n in range(12)}         # 3 s of sending, 4 a second
+    arrived = {key: at + (0.5 if key == "r5" else 0.01) for key, at in sent.items()}
+    del arrived["r11"]                                              # never came: left out
+    run = Run(sent, arrived)
+    spans = run.by_span(1.0)
+    assert sorted(spans) == [0, 1, 2] and [len(spans[s]) for s in (0, 1, 2)] == [4, 4, 3]
+    assert run.slowest_seconds(2) == "500 ms at 1 s, 10 ms at 2 s"
