@@ -34,6 +34,17 @@ def incident_id_for(source: str, report_id: str) -> UUID:
 
 
 class Incident(Aggregate):
+    # State most incidents never change: these defaults stand until an event sets its own.
+    # Kept out of `__init__` so that a new incident has at most 29 attributes: CPython
+    # (3.11) shares the keys of instances with fewer than 30, and their attributes then
+    # take 328 bytes against 1,648 (a fifth of a worker's 20,000 recent incidents' memory).
+    # Immutable values only: an instance gets its own by assignment (`+=` included).
+    extension_hours = 0.0
+    return_count = reassign_count = urge_count = rework_count = 0
+    rating: str | None = None
+    solved: bool | None = None
+    merged_into: str | None = None
+
     @staticmethod
     def create_id(source: str, report_id: str) -> UUID:
         return incident_id_for(source, report_id)
@@ -64,12 +75,7 @@ class Incident(Aggregate):
         self.excluded_departments: list[str] = []
         self.returned_by: list[str] = []   # in order; a department may return it twice
         self.pending_extension_hours: float | None = None
-        self.extension_hours = 0.0
-        self.return_count = self.reassign_count = self.urge_count = self.rework_count = 0
-        self.rating: str | None = None
-        self.solved: bool | None = None
         self.judged_returns: list[int] = []
-        self.merged_into: str | None = None
         self.duplicates: list[str] = []
         self.sla_alerts: list[str] = []
 
