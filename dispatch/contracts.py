@@ -71,6 +71,34 @@ class IncidentReported(BaseModel):
     reporter: Reporter | None = None
     attachments: list[str] = Field(default_factory=list, max_length=50)
 
+    @model_validator(mode="after")
+    def _no_store_tags(self) -> "IncidentReported":
+        """The event store writes a typed value as a dict of exactly `_type_` and `_data_`
+        and, reading, turns every such dict back into a value or fails: a reporter's dict
+        of that shape would leave the incident impossible to load. Refused here, by path."""
+        kept = [("", self.model_extra), ("location.", self.location.model_extra),
+                ("reporter.", self.reporter.model_extra if self.reporter else None)]
+        for prefix, fields in kept:
+            for name, value in (fields or {}).items():
+                if (path := _tag_shaped(value, f"{prefix}{name}")) is not None:
+                    raise ValueError(f"{path}: a dict of exactly the keys _type_ and _data_ is "
+                                     "how the event store marks its typed values; send it under "
+                                     "other keys")
+        return self
+
+
+def _tag_shaped(value: Any, path: str) -> str | None:
+    """The path of the first dict in `value` shaped like the store's type tag, if any."""
+    if isinstance(value, dict):
+        if value.keys() == {"_type_", "_data_"}:
+            return path
+        found = (_tag_shaped(v, f"{path}.{k}") for k, v in value.items())
+    elif isinstance(value, list):
+        found = (_tag_shaped(v, f"{path}.{i}") for i, v in enumerate(value))
+    else:
+        return None
+    return next((p for p in found if p is not None), None)
+
 
 class InvalidMessage(ValueError):
     """A message that does not meet its contract; `reason` says why, field by field."""

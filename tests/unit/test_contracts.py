@@ -63,3 +63,42 @@ def test_unknown_source_is_refused_with_its_value():
 
 def test_category_must_be_a_dotted_code():
     assert _problem(report_bytes(category="rubbish / street")).errors[0]["field"] == "category"
+
+
+TAG = {"_type_": "datetime_iso", "_data_": "2026-11-27T10:00:00+08:00"}
+
+
+def test_the_store_cannot_give_back_an_incident_whose_free_form_fields_look_like_its_tags():
+    """Why such reports are refused (below): the event store marks typed values as a dict of
+    exactly `_type_` and `_data_`, and on reading turns any such dict back into a value or
+    fails: the incident could never be loaded again (its commands, merges and SLA alerts)."""
+    from eventsourcing.persistence import MapperDeserialisationError
+
+    from infra.store import memory_service
+    from tests.unit.test_incident import T0
+    from dispatch.domain.incident import Incident
+    service = memory_service()
+    incident = Incident(source="hotline", report_id="R-tag", category="c", reported_at=T0,
+                        location={"grid_id": "G1"}, description="d", priority="normal",
+                        reporter=None, attachments=[],
+                        extra={"meter": {"_type_": "meter_reading", "_data_": 7}})
+    service.save(incident)
+    service.recent.forget()   # read from the store, not the copy kept after the save
+    with pytest.raises(MapperDeserialisationError, match="meter_reading"):
+        service.get_incident(incident.id)
+
+
+@pytest.mark.parametrize("fields, path", [
+    ({"meter": TAG}, "meter"),
+    ({"device": {"readings": [1, {"_type_": "x", "_data_": 2}]}}, "device.readings.1"),
+    ({"location": {"grid_id": "G1", "sensor": TAG}}, "location.sensor"),
+    ({"reporter": {"id": "u1", "badge": TAG}}, "reporter.badge"),
+])
+def test_a_free_form_field_shaped_like_the_stores_tags_is_refused_by_path(fields, path):
+    error = _problem(report_bytes(**fields))
+    assert f"{path}: a dict of exactly the keys _type_ and _data_" in error.reason
+
+
+def test_free_form_fields_with_those_keys_among_others_are_kept():
+    decoded = decode_report(report_bytes(meter={"_type_": "a", "_data_": 1, "unit": "kWh"}))
+    assert decoded.model_extra == {"meter": {"_type_": "a", "_data_": 1, "unit": "kWh"}}
