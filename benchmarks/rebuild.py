@@ -48,13 +48,13 @@ def bare_read(service, parse: Callable[[bytes], object] | None = None) -> tuple[
 
 class NoViews:
     """A replay's target that takes every batch and keeps nothing."""
-    finished = None
 
     def apply(self, events: list) -> None:
         pass
 
 
-def timed_rebuild(service, views=None) -> tuple[Views, int, float]:
+def timed_rebuild(service, views: Views | NoViews | None = None,
+                  ) -> tuple[Views | NoViews, int, float]:
     views = Views() if views is None else views
     started = time.perf_counter()
     count = replay(service, views, batch_size=BATCH)

@@ -11,7 +11,7 @@ The relay feeds through `offer`: the batch is applied at once (views see every i
 events in order) and the save runs behind it, so the relay publishes its next batch while
 the file is written. Batches offered during a save, or within `save_interval` of the
 last one starting, are saved together by the next one: at 2,000 reports/s a save a batch
-was about fifty commits a second, each writing a WAL page per row's random-keyed leaf.
+was about fifty commits a second.
 """
 from __future__ import annotations
 

@@ -97,13 +97,12 @@ class CalendarCollector:
         yield GaugeMetricFamily("grid_dispatch_calendar_problems",
                                 "Calendar errors and warnings now: the calendar ending within "
                                 f"{HORIZON_DAYS} days, a projected year in use within them",
-                                value=len(coverage.errors) + len(coverage.warnings))
+                                value=len(coverage.problems))
 
 
 def calendar_problems(calendar: BusinessCalendar,
                       clock=lambda: datetime.now(timezone.utc)) -> list[str]:
-    coverage = calendar_coverage(calendar, _today(calendar, clock))
-    return coverage.errors + coverage.warnings
+    return calendar_coverage(calendar, _today(calendar, clock)).problems
 
 
 def _today(calendar: BusinessCalendar, clock) -> date:

@@ -22,6 +22,10 @@ class CalendarCoverage:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def problems(self) -> list[str]:
+        return self.errors + self.warnings
+
 
 def days_left(calendar: BusinessCalendar, today: date) -> int:
     """Days from `today` to the calendar's last day (0 on the last day, negative past it)."""
