@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast bench bench-smoke clean
+.PHONY: demo test test-fast bench bench-smoke clean postgres-server
 
 $(BIN)/grid-dispatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,16 @@ $(BIN)/grid-dispatch: pyproject.toml
 demo: $(BIN)/grid-dispatch
 	$(BIN)/grid-dispatch demo
 
-test: $(BIN)/grid-dispatch
+test: $(BIN)/grid-dispatch postgres-server
 	$(BIN)/python -m pytest -q
+
+# The PostgreSQL store's tests start a server of their own from Debian's programs; as
+# root, a machine without them gets Debian's `postgresql` package.
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
+	  { echo "PostgreSQL's server programs are missing: install Debian's postgresql package" >&2; exit 1; }
 
 test-fast: $(BIN)/grid-dispatch
 	$(BIN)/python -m pytest -q -m "not kafka"

@@ -1,7 +1,10 @@
 """Shared fixtures. The Kafka broker is real: started once per session on free ports."""
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,3 +33,33 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "kafka_bootstrap" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.kafka)
+        if "postgres_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A real PostgreSQL server: GRID_DISPATCH_TEST_POSTGRES (the URL of an account that
+    may create databases) if set, else our own cluster, made and started for the session."""
+    external = os.environ.get("GRID_DISPATCH_TEST_POSTGRES")
+    if external:
+        yield external
+        return
+    from infra.local_postgres import LocalPostgres
+    # Not under pytest's temporary folder: that is private to us, and the server runs as
+    # its own account when we are root.
+    state = Path(tempfile.mkdtemp(prefix="grid-dispatch-postgres-"))
+    server = LocalPostgres(state)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request) -> str:
+    """A new empty database for one test, on the session's server."""
+    from infra.local_postgres import create_database
+    name = "t_" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
+    return create_database(postgres_server, name)

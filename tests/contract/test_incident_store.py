@@ -12,7 +12,7 @@ from dispatch.published import published_event
 from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.inbound import InboundMessage
 from dispatch.service_layer.route_reports import RouteReports
-from infra.store import memory_service, sqlite_service
+from infra.store import memory_service, postgres_service, sqlite_service
 from tests.city import dispatcher
 from tests.factories import report_bytes
 from tests.unit.test_event_contract import whole_story
@@ -150,6 +150,15 @@ class TestSQLiteStoreCheckpointingInTheBackground(IncidentStoreContract):
     def service(self, tmp_path):
         service = sqlite_service(tmp_path / "store.sqlite", checkpoints="background",
                                  checkpoint_seconds=0.01)   # (so that they meet the tests)
+        yield service
+        service.close()
+
+
+class TestPostgresStore(IncidentStoreContract):
+    """The store workers on several hosts share (infra/postgres_store.py), on a real server."""
+    @pytest.fixture
+    def service(self, postgres_url):
+        service = postgres_service(postgres_url)
         yield service
         service.close()
 

@@ -1,0 +1,92 @@
+"""The PostgreSQL event store, for workers on several hosts sharing one store.
+
+eventsourcing's PostgreSQL process recorder, taking several input positions with one
+transaction's events as the SQLite and in-memory stores do (a route batch spans
+partitions). Its inserts lock the events table for the length of the transaction, so
+notification ids are issued in commit order and the relay never passes over a gap that a
+slower transaction fills in later. Tracking is one row a stream that only moves forward:
+a position not above the last is refused, as on the other stores.
+
+The store is named by a URL, `postgresql://user:password@host:port/database`, with
+optional `?schema=name` (the default `public`) and `&pool_size=n`.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
+
+URL_SCHEMES = ("postgresql", "postgres")
+URL_OPTIONS = ("schema", "pool_size")
+
+
+class SeveralPositionsPostgresRecorder(PostgresProcessRecorder):
+    records_more_tracking = True
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> None:
+        super()._insert_events(curs, stored_events, **kwargs)
+        for more in kwargs.get("more_tracking", ()):
+            self._insert_tracking(curs, more)
+
+
+class SeveralPositionsPostgresFactory(PostgresFactory):
+    process_recorder_class = SeveralPositionsPostgresRecorder
+
+
+PERSISTENCE_TOPIC = f"{__name__}:{SeveralPositionsPostgresFactory.__name__}"
+
+
+def is_postgres_url(text: str | None) -> bool:
+    return bool(text) and urlsplit(text).scheme in URL_SCHEMES
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    """eventsourcing's POSTGRES_* settings for a store URL; a wrong URL is named."""
+    parts = urlsplit(url)
+    if parts.scheme not in URL_SCHEMES:
+        raise ValueError(f"store URL {shown_url(url)!r}: expected postgresql://")
+    database = unquote(parts.path.lstrip("/"))
+    if not database or not parts.hostname:
+        raise ValueError(f"store URL {shown_url(url)!r}: expected a host and a database, as in "
+                         "postgresql://user@host:5432/database")
+    options = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+    unknown = sorted(set(options) - set(URL_OPTIONS))
+    if unknown:
+        raise ValueError(f"store URL {shown_url(url)!r}: unknown option {unknown[0]!r}; "
+                         f"expected {', '.join(URL_OPTIONS)}")
+    pool_size = options.get("pool_size", "4")
+    if not pool_size.isdigit() or int(pool_size) < 1:
+        raise ValueError(f"store URL {shown_url(url)!r}: pool_size={pool_size!r}, expected a "
+                         "whole number of connections, 1 or more")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise ValueError(f"store URL {shown_url(url)!r}: the port is not a number") from None
+    return {
+        "PERSISTENCE_MODULE": PERSISTENCE_TOPIC,
+        "POSTGRES_DBNAME": database,
+        "POSTGRES_HOST": parts.hostname,
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(parts.username or os.environ.get("PGUSER", "postgres")),
+        "POSTGRES_PASSWORD": unquote(parts.password or os.environ.get("PGPASSWORD", "")),
+        "POSTGRES_SCHEMA": options.get("schema", ""),
+        "POSTGRES_POOL_SIZE": pool_size,
+        "POSTGRES_MAX_OVERFLOW": pool_size,
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_PRE_PING": "yes",   # a connection dropped while idle is replaced, not used
+    }
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
