@@ -14,7 +14,7 @@ from dispatch.territory.view import TerritoryView
 from infra.broker import LocalBroker
 from infra.gc_policy import spare_the_garbage_collector
 from infra.settings import Settings
-from infra.store import sqlite_service
+from infra.store import open_store
 from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
 from infra.territory_source import territory_view
@@ -61,8 +61,7 @@ def build_dispatcher(settings: Settings) -> Dispatcher:
 
 
 def build_engine(settings: Settings) -> Engine:
-    service = sqlite_service(settings.store, settings.store_sync, settings.recent_incidents,
-                             checkpoints=settings.store_checkpoints)
+    service = open_store(settings, worker=True)
     dispatcher = build_dispatcher(settings)
     policy_file = settings.policy_path or DEMO_POLICY
     # Keep the text behind the version that decisions will name (once per version).
@@ -93,6 +92,6 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
         if found is not None:  # a pause worth seeing in the log, at the default level too
             log.warning("daily full garbage collection: %d objects that died frozen "
                         "reclaimed, %.0f ms", found, (time.perf_counter() - started) * 1000)
-    print(f"grid-dispatch worker: broker {bootstrap}, store {settings.store}, "
+    print(f"grid-dispatch worker: broker {bootstrap}, store {settings.store_name}, "
           f"policy {engine.policy.version}", flush=True)
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

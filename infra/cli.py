@@ -136,7 +136,7 @@ def _demo(args, settings: Settings) -> int:
 
 def _report(args, settings: Settings) -> int:
     from infra.report_cli import report
-    if args.view != "governance" and not settings.store.exists():
+    if args.view != "governance" and not settings.store_url and not settings.store.exists():
         print(f"no event store at {settings.store}: run a worker or the demo first",
               file=sys.stderr)
         return 1

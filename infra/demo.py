@@ -13,7 +13,7 @@ from infra.bootstrap import local_broker
 from infra.rebuild import views_from_store
 from infra.report_table import render_counts, render_rows
 from infra.simulated_departments import SimulatedDepartments
-from infra.store import sqlite_service
+from infra.store import open_store
 from infra.settings import Settings, Topics
 from infra.simulated_city import expected_incident_ids, publish_reports, simulated_reports
 from infra.territory_source import department_names
@@ -35,7 +35,7 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float,
     run_dir.mkdir(parents=True, exist_ok=True)
     # Each run is a city of its own: its own home (store, views, and broker if local), so
     # that the table shows exactly this run. On a shared cluster its topics get a prefix.
-    settings = replace(settings, home=run_dir, store_path=None, views_path=None)
+    settings = replace(settings, home=run_dir, store_path=None, store_url=None, views_path=None)
     broker = None
     if settings.bootstrap_servers:
         bootstrap = settings.bootstrap_servers
@@ -53,7 +53,7 @@ def run_demo(settings: Settings, count: int, serve: bool, timeout: float,
         print()
         print(render_counts(OpenIncidentsStore(settings.views).load().counts(),
                             department_names(settings.territory_path)))
-        views = views_from_store(sqlite_service(settings.store), show_progress=False)
+        views = views_from_store(open_store(settings), show_progress=False)
         if whole_loop:
             print()
             print(demo_scorecards(views))

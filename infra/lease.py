@@ -11,6 +11,17 @@ from __future__ import annotations
 import fcntl
 import os
 from pathlib import Path
+from typing import Protocol
+
+
+class Lease(Protocol):
+    """One holder at a time among the workers sharing a store (infra/postgres_lease.py is
+    the other)."""
+    @property
+    def held(self) -> bool: ...
+    def try_acquire(self) -> bool: ...
+    def still_held(self) -> bool: ...
+    def release(self) -> None: ...
 
 
 class StoreLease:
@@ -38,6 +49,10 @@ class StoreLease:
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return True
+
+    def still_held(self) -> bool:
+        """Whether this process holds the lease still: a file lock is not lost while held."""
+        return self.held
 
     def release(self) -> None:
         if self._fd is not None:

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable
 
 from infra.kafka_io import RenewableProducer
 from infra.keep_running import keep_running
-from infra.lease import StoreLease
+from infra.lease import Lease
 from infra.relay import Relay
 from infra.relay_wakeup import WakeupListener
 
+LEASE_CHECK = 2.0   # seconds between checks that a held lease is held still
 WOKEN_IDLE_WAIT = 0.1   # a relay other processes wake looks on its own only this often
 
 log = logging.getLogger("grid_dispatch.worker")
@@ -27,7 +30,7 @@ Project = Callable[[list[dict]], Awaitable[None]]
 
 
 class LeaseTasks:
-    def __init__(self, lease: StoreLease, relay: Relay, producer: RenewableProducer,
+    def __init__(self, lease: Lease, relay: Relay, producer: RenewableProducer,
                  project: Project, follow_topic: Callable[[Project, asyncio.Event], Awaitable[None]],
                  feed: Project | None = None, wakeups: WakeupListener | None = None):
         """`project` applies what the topic brings; `feed` (default: the same) what the
@@ -41,8 +44,10 @@ class LeaseTasks:
         self.feeding = asyncio.Event()   # the relay feeds the views: they are complete here
 
     async def relay_once_held(self, name: str) -> None:
-        while not self.lease.try_acquire():   # another worker relays: take over if it stops
-            await asyncio.sleep(1.0)
+        # (in a thread: a store's lease may be a connection to its server)
+        while not await asyncio.to_thread(self.lease.try_acquire):
+            await asyncio.sleep(1.0)   # another worker relays: take over if it stops
+        self.watching = asyncio.create_task(self._stop_if_lost(name))
         self.taking_over.set()
         await self.drained.wait()
         self.relay.feed = self.feed
@@ -51,6 +56,15 @@ class LeaseTasks:
         self.feeding.set()
         log.info("worker %s holds the store's lease: relay and SLA watcher run here", name)
         await keep_running("relay", self._relay_on_a_working_producer)
+
+    async def _stop_if_lost(self, name: str) -> None:
+        """A lease can be lost while held (a PostgreSQL holder's session ended): another
+        worker may relay already, so this one stops (a pool or supervisor restarts it)."""
+        while await asyncio.to_thread(self.lease.still_held):
+            await asyncio.sleep(LEASE_CHECK)
+        log.error("worker %s lost the store's lease; stopping so as not to relay beside "
+                  "its new holder", name)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     async def follow_until_held(self) -> None:
         await keep_running("projector", lambda: self.follow_topic(self.project, self.taking_over))

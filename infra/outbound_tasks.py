@@ -14,7 +14,6 @@ import faust
 from dispatch.service_layer.route_reports import RouteReports
 from infra.gc_policy import BatchSurvivorCollections
 from infra.kafka_io import RenewableProducer
-from infra.lease import StoreLease
 from infra.lease_tasks import LeaseTasks
 from infra.live_views import LiveViews
 from infra.metrics import WorkerMetrics
@@ -23,6 +22,7 @@ from infra.relay import Relay
 from infra.relay_wakeup import WakeupListener
 from infra.settings import Settings
 from infra.sla_ticks import SlaTicks
+from infra.store import store_lease
 from infra.view_store import OpenIncidentsStore
 from policies.escalation import EscalationPolicy
 from projections.views import Views
@@ -50,11 +50,11 @@ def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
     live = LiveViews(views, view_store, BatchSurvivorCollections().after_batch
                      if settings.role == "outbound" else lambda: None,
                      save_interval=settings.views_save_ms / 1000)
-    leasing = LeaseTasks(StoreLease(settings.store), relay, relay_producer, live.apply,
+    leasing = LeaseTasks(store_lease(settings), relay, relay_producer, live.apply,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,
                              settings.batch_size, apply, events_from, drain),
-                         feed=live.offer, wakeups=WakeupListener(settings.store))
+                         feed=live.offer, wakeups=WakeupListener(settings.store_name))
 
     @app.task
     async def relay_once_held() -> None:

@@ -103,8 +103,8 @@ def _reports_from_file(path: Path):
 
 def _reports_from_store(settings: Settings):
     from dispatch.published import is_incident_event, published_from_stored
-    from infra.store import sqlite_service
-    service = sqlite_service(settings.store)
+    from infra.store import open_store
+    service = open_store(settings)
     position = 0
     while batch := service.notifications_after(position, 5000):
         position = batch[-1].id

@@ -10,7 +10,7 @@ from tqdm import tqdm
 from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.incident_service import IncidentService
 from infra.settings import Settings
-from infra.store import sqlite_service, store_identity
+from infra.store import open_store, store_identity
 from infra.store_reader import ReadRows, rows_for
 from infra.view_store import OpenIncidentsStore
 from policies.duplicates import DuplicateRules
@@ -76,7 +76,7 @@ def duplicates_from_store(service: IncidentService,
 
 
 def rebuild_views(settings: Settings) -> tuple[Views, int]:
-    service = sqlite_service(settings.store)
+    service = open_store(settings)
     views = Views(duplicates=DuplicateCandidates(DuplicateRules.load(settings.duplicates_path)))
     total = service.recorder.max_notification_id() or 0
     with tqdm(total=total, desc="replaying events", unit="event") as bar:

@@ -29,14 +29,16 @@ log = logging.getLogger("grid_dispatch.worker")
 SUPPORTED = sys.platform.startswith("linux")
 
 
-def wakeup_address(store: Path) -> bytes:
-    """The abstract socket name for a store: its resolved path, digested."""
-    digest = hashlib.sha256(str(Path(store).resolve()).encode()).hexdigest()[:24]
+def wakeup_address(store: Path | str) -> bytes:
+    """The abstract socket name for a store: its resolved path (or its name as given, for
+    a store named by URL), digested."""
+    name = str(store.resolve()) if isinstance(store, Path) else store
+    digest = hashlib.sha256(name.encode()).hexdigest()[:24]
     return b"\0grid-dispatch-relay-" + digest.encode()
 
 
 class WakeupSender:
-    def __init__(self, store: Path):
+    def __init__(self, store: Path | str):
         self.address = wakeup_address(store)
         self._socket: socket.socket | None = None
         if SUPPORTED:
@@ -54,7 +56,7 @@ class WakeupSender:
 class WakeupListener:
     """Bound by the relaying worker; `on_wake` runs in its event loop for each burst."""
 
-    def __init__(self, store: Path):
+    def __init__(self, store: Path | str):
         self.address = wakeup_address(store)
         self._socket: socket.socket | None = None
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from infra.rebuild import views_from_store
 from infra.report_table import render_counts, render_rows
 from infra.settings import Settings
-from infra.store import sqlite_service
+from infra.store import open_store
 from infra.territory_source import department_names, territory_view
 from policies.scoring import EvaluationConfig, ranking
 from projections.evaluation import scorecards
@@ -29,7 +29,7 @@ GOVERNANCE_COLUMNS = ["key", "active_grids", "compliant_grids", "compliance_rate
 def report(settings: Settings, view: str, dimension: str, period: str | None, fmt: str) -> str:
     if view == "governance":
         return governance_report(settings, fmt, period)
-    views = views_from_store(sqlite_service(settings.store), show_progress=fmt == "table")
+    views = views_from_store(open_store(settings), show_progress=fmt == "table")
     if view == "open":
         return render_counts(views.open_incidents.counts(), department_names(settings.territory_path), fmt)
     chosen = Period.parse(period or datetime.now(CITY_TZ).strftime("%Y-%m"))

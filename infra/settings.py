@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_KEEP_HOURS = 24 * 366  # a year: more would hold about every incident ever
@@ -38,6 +39,7 @@ class Settings:
     home: Path
     bootstrap_servers: str | None = None
     store_path: Path | None = None
+    store_url: str | None = None   # a PostgreSQL store (infra/postgres_store.py), not the file
     views_path: Path | None = None
     policy_path: Path | None = None
     territory_path: Path | None = None
@@ -69,6 +71,7 @@ class Settings:
             home=home,
             bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             store_path=path("GRID_DISPATCH_STORE"),
+            store_url=_store_url(env),
             views_path=path("GRID_DISPATCH_VIEWS"),
             policy_path=path("GRID_DISPATCH_POLICY"),
             territory_path=path("GRID_DISPATCH_TERRITORY"),
@@ -113,6 +116,8 @@ class Settings:
                 env[name] = str(path)
         if self.metrics_port:
             env["GRID_DISPATCH_METRICS_PORT"] = str(self.metrics_port)
+        if self.store_url:
+            env["GRID_DISPATCH_STORE_URL"] = self.store_url
         return env
 
     @property
@@ -158,6 +163,17 @@ class Settings:
         return self.store_path or self.home / "store.sqlite"
 
     @property
+    def store_name(self) -> str:
+        """The store as an operator names it: its URL without the password, or its file.
+        Workers sharing a store share this name (relay wake-ups are addressed by it)."""
+        if self.store_url:
+            parts = urlsplit(self.store_url)
+            netloc = parts.netloc.rsplit("@", 1)[-1]
+            user = f"{parts.username}@" if parts.username else ""
+            return parts._replace(netloc=user + netloc).geturl()
+        return str(self.store.resolve())
+
+    @property
     def views(self) -> Path:
         return self.views_path or self.home / "views.sqlite"
 
@@ -175,6 +191,14 @@ def _milliseconds(env, name: str, default: str) -> int:
     if not text.isdigit():
         raise ValueError(f"{name}={text!r}: expected a whole number of milliseconds, 0 or more")
     return int(text)
+
+
+def _store_url(env) -> str | None:
+    text = env.get("GRID_DISPATCH_STORE_URL") or None
+    if text is not None and urlsplit(text).scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"GRID_DISPATCH_STORE_URL={text.split('@')[-1]!r}: expected a "
+                         "postgresql:// URL (leave it unset for the SQLite file)")
+    return text
 
 
 def _flag(env, name: str) -> bool:

@@ -5,7 +5,9 @@ import hashlib
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
+from infra.lease import Lease, StoreLease
 from infra.memory_store import PERSISTENCE_TOPIC as MEMORY_TOPIC
+from infra.settings import Settings
 from infra.sqlite_store import PERSISTENCE_TOPIC
 
 FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
@@ -27,6 +29,34 @@ def sqlite_service(path: Path, synchronous: str = "normal", recent_incidents: in
         "SQLITE_CHECKPOINTS": checkpoints,
         "SQLITE_CHECKPOINT_SECONDS": str(checkpoint_seconds),
     })
+
+
+def postgres_service(url: str, recent_incidents: int = 20_000) -> IncidentService:
+    """The event store in a PostgreSQL database (infra/postgres_store.py); its tables are
+    made on first use."""
+    from infra.postgres_store import postgres_env   # (psycopg only for this store)
+    return IncidentService(env={**postgres_env(url), "TRANSCODER_TOPIC": FAST_TRANSCODER,
+                                "RECENT_INCIDENTS": str(recent_incidents)})
+
+
+def open_store(settings: Settings, *, worker: bool = False) -> IncidentService:
+    """The store the settings name: PostgreSQL when GRID_DISPATCH_STORE_URL is set, else
+    the SQLite file. A worker's store keeps its commit and checkpoint settings; the
+    commands that only read or replay use the defaults."""
+    if settings.store_url:
+        return postgres_service(settings.store_url, settings.recent_incidents)
+    if not worker:
+        return sqlite_service(settings.store)
+    return sqlite_service(settings.store, settings.store_sync, settings.recent_incidents,
+                          settings.store_checkpoints)
+
+
+def store_lease(settings: Settings) -> Lease:
+    """The lease deciding which of the workers sharing the store relays (infra/lease.py)."""
+    if settings.store_url:
+        from infra.postgres_lease import PostgresLease
+        return PostgresLease(settings.store_url)
+    return StoreLease(settings.store)
 
 
 def memory_service() -> IncidentService:

@@ -90,7 +90,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
                                      metrics, events_from, ready)
     if role != "outbound":
         steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
-        wake_relaying_worker = WakeupSender(settings.store)
+        wake_relaying_worker = WakeupSender(settings.store_name)
 
         def wake_relay() -> None:
             # This process's relay if it is the one relaying; else the one that is.

@@ -3,25 +3,31 @@ nothing counts twice, and the shared log holds every stored event."""
 import random
 import time
 from collections import Counter
+from dataclasses import replace
 
 import orjson
+import pytest
 
 from dispatch.domain.incident import incident_id_for
 from infra.simulated_city import simulated_reports
-from infra.store import sqlite_service
+from infra.store import open_store
 from infra.topics import ensure_topics_sync
 from tests.support import consume_all, isolated_settings, publish, start_worker, wait_until
 
 CYCLES, CHUNK = 5, 400
 
 
-def test_kill_minus_nine_five_times_loses_and_doubles_nothing(kafka_bootstrap, tmp_path):
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
+def test_kill_minus_nine_five_times_loses_and_doubles_nothing(kafka_bootstrap, tmp_path, store,
+                                                              request):
     rng = random.Random(9)
     settings = isolated_settings(tmp_path, kafka_bootstrap)
+    if store == "postgres":
+        settings = replace(settings, store_url=request.getfixturevalue("postgres_url"))
     ensure_topics_sync(kafka_bootstrap, settings.topics)
     reports = list(simulated_reports(CHUNK * CYCLES, run_id="crash"))
     ids = [incident_id_for(r["source"], r["report_id"]) for r in reports]
-    service = sqlite_service(settings.store)
+    service = open_store(settings)
     urges: Counter = Counter()   # incident -> distinct urge commands sent
 
     def stored(incident_ids) -> bool:

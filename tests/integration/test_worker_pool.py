@@ -8,12 +8,12 @@ import urllib.request
 from dataclasses import replace
 
 import orjson
+import pytest
 
 from dispatch.domain.incident import incident_id_for
-from infra.lease import StoreLease
 from infra.rebuild import views_from_store
 from infra.simulated_city import simulated_reports
-from infra.store import sqlite_service
+from infra.store import open_store, store_lease
 from infra.topics import ensure_topics_sync
 from infra.worker_process import WorkerProcess
 from tests.support import consume_all, isolated_settings, publish, wait_until
@@ -79,14 +79,24 @@ class PoolWorld:
     ids, and the store, with the checks and the publishing the pool tests share."""
 
     def __init__(self, kafka_bootstrap: str, tmp_path, count: int, run_id: str,
-                 processes: int = 2):
+                 processes: int = 2, store_url: str | None = None):
         self.bootstrap, self.port = kafka_bootstrap, free_ports(processes)
-        self.settings = replace(isolated_settings(tmp_path, kafka_bootstrap), metrics_port=self.port)
+        self.settings = replace(isolated_settings(tmp_path, kafka_bootstrap), metrics_port=self.port,
+                                store_url=store_url)
         ensure_topics_sync(kafka_bootstrap, self.settings.topics)
         self.reports = list(simulated_reports(count, run_id=run_id))
         self.ids = [incident_id_for(r["source"], r["report_id"]) for r in self.reports]
-        self.service = sqlite_service(self.settings.store)
-        self.lease = StoreLease(self.settings.store)
+        self.service = open_store(self.settings)
+        self.lease = store_lease(self.settings)
+
+    def leader(self) -> int:
+        """The process id of the worker holding the store's lease; 0 while none does (or,
+        for a file lease, the last one that did)."""
+        if self.settings.store_url:
+            holder = self.lease.holder()
+            return holder[0] if holder else 0
+        path = self.lease.path
+        return int(path.read_text().strip() or 0) if path.exists() else 0
 
     def stored(self, incident_ids) -> bool:
         return len(self.service.existing(incident_ids)) == len(incident_ids)
@@ -110,9 +120,11 @@ class PoolWorld:
         return views_from_store(self.service, show_progress=False).open_incidents.counts()
 
 
+@pytest.mark.parametrize("store", ["sqlite", "postgres"])
 def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
-        kafka_bootstrap, tmp_path):
-    world = PoolWorld(kafka_bootstrap, tmp_path, 2 * HALF, "pool")
+        kafka_bootstrap, tmp_path, store, request):
+    world = PoolWorld(kafka_bootstrap, tmp_path, 2 * HALF, "pool", store_url=(
+        request.getfixturevalue("postgres_url") if store == "postgres" else None))
     port, settings, reports, ids = world.port, world.settings, world.reports, world.ids
     service, lease, stored, send = world.service, world.lease, world.stored, world.send
 
@@ -126,13 +138,12 @@ def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
                    message="both workers' metrics")
         assert reports_routed(port) > 0 and reports_routed(port + 1) > 0
 
-        wait_until(lambda: lease.path.exists() and lease.path.read_text().strip(), 30,
-                   message="a lease holder")
-        leader = int(lease.path.read_text())
+        wait_until(world.leader, 30, message="a lease holder")
+        leader = world.leader()
         os.kill(leader, signal.SIGKILL)
         send(reports[HALF:])
         wait_until(lambda: stored(ids), 120, message="second half recorded")
-        wait_until(lambda: int(lease.path.read_text() or 0) not in (0, leader), 30,
+        wait_until(lambda: world.leader() not in (0, leader), 30,
                    message="another worker holding the lease")
 
         for incident in ids:

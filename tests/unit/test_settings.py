@@ -1,4 +1,5 @@
 """Settings travel to worker processes as environment variables and come back the same."""
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,8 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
                         keep_finished_hours=1.5, views_save_ms=250)
     back = Settings.from_env(settings.environment("127.0.0.1:9092"))
     assert back == settings
+    on_postgres = replace(settings, store_url="postgresql://city:secret@db.example:5433/grid")
+    assert Settings.from_env(on_postgres.environment("127.0.0.1:9092")) == on_postgres
 
 
 def test_unset_variables_give_the_defaults():
@@ -28,6 +31,21 @@ def test_unset_variables_give_the_defaults():
     assert settings.keep_finished == timedelta(hours=24)
     assert settings.role == "all"
     assert settings.views_save_ms == 100
+    assert settings.store_url is None and settings.store_name == "/tmp/x/store.sqlite"
+
+
+def test_a_store_url_names_the_store_without_its_password():
+    settings = Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x", "GRID_DISPATCH_STORE_URL":
+                                  "postgresql://city:secret@db.example:5433/grid?schema=east"})
+    assert settings.store_name == "postgresql://city@db.example:5433/grid?schema=east"
+
+
+def test_a_store_url_other_than_postgresql_is_named_without_its_password():
+    with pytest.raises(ValueError, match=r"GRID_DISPATCH_STORE_URL='db.example/grid': "
+                                         "expected a postgresql:// URL") as raised:
+        Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x",
+                           "GRID_DISPATCH_STORE_URL": "mysql://city:secret@db.example/grid"})
+    assert "secret" not in str(raised.value)
 
 
 def test_an_unknown_worker_role_is_named():
