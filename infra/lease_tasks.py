@@ -32,16 +32,20 @@ Project = Callable[[list[dict]], Awaitable[None]]
 class LeaseTasks:
     def __init__(self, lease: Lease, relay: Relay, producer: RenewableProducer,
                  project: Project, follow_topic: Callable[[Project, asyncio.Event], Awaitable[None]],
-                 feed: Project | None = None, wakeups: WakeupListener | None = None):
+                 feed: Project | None = None, wakeups: WakeupListener | None = None,
+                 on_lost: Callable[[], None] | None = None):
         """`project` applies what the topic brings; `feed` (default: the same) what the
         relay has published; `wakeups`, listened to while this worker relays, let the
-        other processes' steps wake its relay (infra/relay_wakeup.py)."""
+        other processes' steps wake its relay (infra/relay_wakeup.py); `on_lost` (default:
+        stop this process) runs if a held lease is lost."""
         self.lease, self.relay, self.producer = lease, relay, producer
         self.wakeups = wakeups
         self.project, self.follow_topic = project, follow_topic
         self.feed = feed or project
         self.taking_over, self.drained = asyncio.Event(), asyncio.Event()
         self.feeding = asyncio.Event()   # the relay feeds the views: they are complete here
+        self.on_lost = on_lost or _stop_this_process
+        self.lease_check = LEASE_CHECK
 
     async def relay_once_held(self, name: str) -> None:
         # (in a thread: a store's lease may be a connection to its server)
@@ -61,10 +65,10 @@ class LeaseTasks:
         """A lease can be lost while held (a PostgreSQL holder's session ended): another
         worker may relay already, so this one stops (a pool or supervisor restarts it)."""
         while await asyncio.to_thread(self.lease.still_held):
-            await asyncio.sleep(LEASE_CHECK)
+            await asyncio.sleep(self.lease_check)
         log.error("worker %s lost the store's lease; stopping so as not to relay beside "
                   "its new holder", name)
-        os.kill(os.getpid(), signal.SIGTERM)
+        self.on_lost()
 
     async def follow_until_held(self) -> None:
         await keep_running("projector", lambda: self.follow_topic(self.project, self.taking_over))
@@ -77,3 +81,7 @@ class LeaseTasks:
         except Exception:
             await self.producer.renew()   # a producer whose sender died fails for ever
             raise
+
+
+def _stop_this_process() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)   # Faust stops cleanly on it

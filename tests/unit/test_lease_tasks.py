@@ -15,6 +15,20 @@ class LeaseFreeAfter:
         self.tries -= 1
         return self.tries < 0
 
+    def still_held(self) -> bool:
+        return self.tries < 0
+
+
+class LeaseLostAfter(LeaseFreeAfter):
+    """Held from the first try; its holder's session ends after `checks` checks."""
+    def __init__(self, checks: int):
+        super().__init__(0)
+        self.checks = checks
+
+    def still_held(self) -> bool:
+        self.checks -= 1
+        return self.checks >= 0
+
 
 class RelayThatRuns:
     def __init__(self, log: list):
@@ -66,6 +80,26 @@ def take_over(tries: int) -> list:
 def test_a_worker_holding_the_lease_from_the_start_drains_then_relays_and_feeds():
     assert take_over(0) == ["following", "drain asked", "drained", ("relay runs", True),
                             ("feeding", True, True)]
+
+
+def test_a_worker_that_loses_a_held_lease_stops_and_no_sooner():
+    stopped: list = []
+
+    async def main() -> None:
+        async def follow(apply, drain: asyncio.Event) -> None:
+            await drain.wait()
+        tasks = LeaseTasks(LeaseLostAfter(3), RelayThatRuns([]), Producer(), follow, follow,
+                           on_lost=lambda: stopped.append(True))
+        tasks.lease_check = 0.01
+        follower = asyncio.create_task(tasks.follow_until_held())
+        relaying = asyncio.create_task(tasks.relay_once_held("0"))
+        await asyncio.sleep(0.005)
+        assert stopped == []   # held: checked, kept
+        await asyncio.wait_for(tasks.watching, 5)
+        relaying.cancel()
+        follower.cancel()
+    asyncio.run(main())
+    assert stopped == [True]
 
 
 def test_a_worker_taking_the_lease_over_later_does_the_same():
