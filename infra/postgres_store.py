@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
+from psycopg.sql import SQL, Identifier
 
 URL_SCHEMES = ("postgresql", "postgres")
 URL_OPTIONS = ("schema", "pool_size")
@@ -27,11 +28,38 @@ URL_OPTIONS = ("schema", "pool_size")
 class SeveralPositionsPostgresRecorder(PostgresProcessRecorder):
     records_more_tracking = True
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # One array a column, sent in binary, not eventsourcing's array of a composite
+        # type: psycopg dumps each composite as escaped text (regular expressions over
+        # every field): the route step alone took 293-341 µs of CPU a report with it,
+        # 230-275 with this (on the SQLite store, 173).
+        self.insert_columns_statement = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[])"
+        ).format(schema=Identifier(self.datastore.schema),
+                 table=Identifier(self.events_table_name),
+                 id_type=SQL(self.datastore.originator_id_type))
+
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> None:
         super()._insert_events(curs, stored_events, **kwargs)
         for more in kwargs.get("more_tracking", ()):
             self._insert_tracking(curs, more)
+
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> None:
+        self._lock_table(curs)     # notification ids issued in commit order (above)
+        self._notify_channel(curs)
+        curs.execute(self.insert_columns_statement, (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events]), prepare=True)
+
+    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
+                                       **kwargs: Any) -> None:
+        return None   # no notification ids: the recordings are not followed in process
 
 
 class SeveralPositionsPostgresFactory(PostgresFactory):
