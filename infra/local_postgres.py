@@ -12,6 +12,9 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from infra.broker import free_port
@@ -80,6 +83,23 @@ class LocalPostgres:
     def create_database(self, name: str) -> str:
         """A new empty database on this server (dropped first if it exists); its URL."""
         return create_database(self.url, name)
+
+    @classmethod
+    @contextmanager
+    def temporary(cls) -> Iterator[LocalPostgres]:
+        """A server in a new folder of the system's temporary one, started, then stopped
+        and removed. (Not under a private temporary folder of ours: when we are root the
+        server runs as its own account, which must reach its folder.)"""
+        state = Path(tempfile.mkdtemp(prefix="grid-dispatch-postgres-"))
+        server = cls(state)
+        try:
+            server.start()
+            yield server
+        finally:
+            try:
+                server.stop()
+            finally:
+                shutil.rmtree(state, ignore_errors=True)
 
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -46,15 +44,8 @@ def postgres_server() -> str:
         yield external
         return
     from infra.local_postgres import LocalPostgres
-    # Not under pytest's temporary folder: that is private to us, and the server runs as
-    # its own account when we are root.
-    state = Path(tempfile.mkdtemp(prefix="grid-dispatch-postgres-"))
-    server = LocalPostgres(state)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-        shutil.rmtree(state, ignore_errors=True)
+    with LocalPostgres.temporary() as server:
+        yield server.url
 
 
 @pytest.fixture
