@@ -35,6 +35,7 @@ bench: $(BIN)/grid-dispatch
 
 bench-smoke: $(BIN)/grid-dispatch
 	$(BIN)/python -m benchmarks --smoke
+	$(BIN)/python -m benchmarks --smoke --only end-to-end --store postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

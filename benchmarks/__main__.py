@@ -1,4 +1,5 @@
-"""Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`;
+"""Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`; the
+end-to-end benchmark also takes `--store postgres`;
 the latency benchmark also takes `--rate R --seconds S [--warmup S] [--profile] [--processes N [--split]]`."""
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ def main() -> None:
     parser.add_argument("--split", action="store_true",
                         help="latency: with --processes N, one outbound worker and N-1 inbound "
                              "(worker --split)")
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
+                        help="end-to-end: the workers' event store (postgres: a server of "
+                             "the benchmark's own, started for the run)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks that the benchmarks run, measures nothing")
     args = parser.parse_args()
@@ -57,7 +61,7 @@ def main() -> None:
                         processes=args.processes, split=args.split,
                         warmup=0.0 if args.smoke else args.warmup)
         else:
-            end_to_end.run(size)
+            end_to_end.run(size, store=args.store)
 
 
 if __name__ == "__main__":

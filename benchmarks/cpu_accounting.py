@@ -34,6 +34,9 @@ def sample(worker_group: int | None = None, supervisor: int | None = None) -> Cp
     if worker_group is not None:
         for pid, seconds in _group_seconds(worker_group).items():
             groups[_label(pid, supervisor)] += seconds
+    postgres = _named_seconds("postgres")   # a PostgreSQL store's server and its sessions
+    if postgres:
+        groups["PostgreSQL server"] = postgres
     busy = user + nice + system + irq + softirq
     return CpuSample(busy / TICKS, (busy + idle + iowait) / TICKS, dict(groups))
 
@@ -64,7 +67,7 @@ def per_incident_table(title: str, runs: dict[str, tuple[CpuSample, int]]) -> st
 
 
 def _label_order(label: str) -> tuple[int, str]:
-    order = ("worker", "benchmark", "rest")
+    order = ("worker", "PostgreSQL", "benchmark", "rest")
     return next((n for n, prefix in enumerate(order) if label.startswith(prefix)), 9), label
 
 
@@ -90,6 +93,20 @@ def _group_seconds(group: int) -> dict[int, float]:
             if fields and int(fields[2]) == group:   # pgrp, field 5 of stat(5)
                 seconds[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICKS
     return seconds
+
+
+def _named_seconds(name: str) -> float:
+    """The CPU of every process running the program `name` (as /proc/<pid>/comm has it)."""
+    total = 0.0
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() != name:
+                    continue
+            except OSError:
+                continue
+            total += _own_seconds(int(entry.name))
+    return total
 
 
 def _label(pid: int, supervisor: int | None) -> str:

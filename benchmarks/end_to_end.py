@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+from contextlib import nullcontext
 import time
 import uuid
 from datetime import datetime
@@ -30,6 +31,7 @@ from benchmarks.cpu_accounting import CpuSample, per_incident_table, sample, spe
 from benchmarks.worker_settings import tuning, worker_settings
 from infra.broker import LocalBroker
 from infra.kafka_io import produce
+from infra.local_postgres import LocalPostgres
 from infra.settings import PROJECT_ROOT
 from infra.simulated_city import SHANGHAI, simulated_reports
 from infra.topics import ensure_topics_sync
@@ -61,9 +63,11 @@ async def raw_round_trip(bootstrap: str,
 
 
 def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, bytes]],
-                      processes: int = 1, split: bool = False) -> tuple[float, CpuSample]:
+                      processes: int = 1, split: bool = False,
+                      postgres: LocalPostgres | None = None) -> tuple[float, CpuSample]:
     tag = uuid.uuid4().hex[:8]
-    settings = worker_settings(home / tag, bootstrap, tag)
+    store_url = postgres.create_database(f"bench_{tag}") if postgres else None
+    settings = worker_settings(home / tag, bootstrap, tag, store_url=store_url)
     ensure_topics_sync(bootstrap, settings.topics)
     worker = WorkerProcess.start(settings, bootstrap, processes=processes, split=split)
     try:
@@ -89,9 +93,12 @@ def live(reports: list[dict]) -> list[tuple[bytes, bytes]]:
     return [(r["report_id"].encode(), orjson.dumps(dict(r, reported_at=now))) for r in reports]
 
 
-def run(count: int) -> None:
+def run(count: int, store: str = "sqlite") -> None:
+    """`store`: `sqlite`, or `postgres` (a server of the benchmark's own, started here; a
+    new database for each engine run)."""
     reports = list(simulated_reports(count, run_id=f"bench-{uuid.uuid4().hex[:6]}"))
-    with tempfile.TemporaryDirectory(prefix="grid-dispatch-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grid-dispatch-bench-") as tmp, \
+            (LocalPostgres.temporary() if store == "postgres" else nullcontext()) as postgres:
         broker = None
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         if not bootstrap:
@@ -100,13 +107,16 @@ def run(count: int) -> None:
         try:
             raw, raw_cpu = asyncio.run(raw_round_trip(bootstrap, live(reports)))
             engine = {(processes, split): engine_round_trip(bootstrap, Path(tmp) / "engine",
-                                                            live(reports), processes, split)
+                                                            live(reports), processes, split,
+                                                            postgres)
                       for processes, split in ((1, False), (2, False), (2, True))}
         finally:
             if broker:
                 broker.stop()
-    print(f"\nend to end, {count} incidents, one broker, 2-core machine; worker settings: "
-          f"{tuning()}\n")
+    on = ("a SQLite file" if store == "sqlite" else
+          "PostgreSQL on the same machine (fsync off)")
+    print(f"\nend to end, {count} incidents, one broker, 2-core machine, store: {on}; "
+          f"worker settings: {tuning()}\n")
     print("| path | seconds | incidents/s | share of raw |")
     print("|---|---:|---:|---:|")
     print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% |")
