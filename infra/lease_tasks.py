@@ -20,7 +20,7 @@ from infra.kafka_io import RenewableProducer
 from infra.keep_running import keep_running
 from infra.lease import Lease
 from infra.relay import Relay
-from infra.relay_wakeup import WakeupListener
+from infra.relay_wakeup import Wakeups
 
 LEASE_CHECK = 2.0   # seconds between checks that a held lease is held still
 WOKEN_IDLE_WAIT = 0.1   # a relay other processes wake looks on its own only this often
@@ -32,7 +32,7 @@ Project = Callable[[list[dict]], Awaitable[None]]
 class LeaseTasks:
     def __init__(self, lease: Lease, relay: Relay, producer: RenewableProducer,
                  project: Project, follow_topic: Callable[[Project, asyncio.Event], Awaitable[None]],
-                 feed: Project | None = None, wakeups: WakeupListener | None = None,
+                 feed: Project | None = None, wakeups: Wakeups | None = None,
                  on_lost: Callable[[], None] | None = None):
         """`project` applies what the topic brings; `feed` (default: the same) what the
         relay has published; `wakeups`, listened to while this worker relays, let the

@@ -19,10 +19,9 @@ from infra.live_views import LiveViews
 from infra.metrics import WorkerMetrics
 from infra.projector import follow_events
 from infra.relay import Relay
-from infra.relay_wakeup import WakeupListener
 from infra.settings import Settings
 from infra.sla_ticks import SlaTicks
-from infra.store import store_lease
+from infra.store import relay_wakeups, store_lease
 from infra.view_store import OpenIncidentsStore
 from policies.escalation import EscalationPolicy
 from projections.views import Views
@@ -54,7 +53,7 @@ def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,
                              settings.batch_size, apply, events_from, drain),
-                         feed=live.offer, wakeups=WakeupListener(settings.store_name))
+                         feed=live.offer, wakeups=relay_wakeups(settings, route_reports.service))
 
     @app.task
     async def relay_once_held() -> None:

@@ -24,6 +24,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 log = logging.getLogger("grid_dispatch.worker")
 SUPPORTED = sys.platform.startswith("linux")
@@ -35,6 +36,12 @@ def wakeup_address(store: Path | str) -> bytes:
     name = str(store.resolve()) if isinstance(store, Path) else store
     digest = hashlib.sha256(name.encode()).hexdigest()[:24]
     return b"\0grid-dispatch-relay-" + digest.encode()
+
+
+class Wakeups(Protocol):
+    """What wakes a relay when other processes store rows (PostgresWakeups is the other)."""
+    def listen(self, on_wake: Callable[[], None]) -> bool: ...
+    def close(self) -> None: ...
 
 
 class WakeupSender:

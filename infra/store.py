@@ -7,6 +7,7 @@ from pathlib import Path
 from dispatch.service_layer.incident_service import IncidentService
 from infra.lease import Lease, StoreLease
 from infra.memory_store import PERSISTENCE_TOPIC as MEMORY_TOPIC
+from infra.relay_wakeup import WakeupListener, Wakeups
 from infra.settings import Settings
 from infra.sqlite_store import PERSISTENCE_TOPIC
 
@@ -57,6 +58,15 @@ def store_lease(settings: Settings) -> Lease:
         from infra.postgres_lease import PostgresLease
         return PostgresLease(settings.store_url)
     return StoreLease(settings.store)
+
+
+def relay_wakeups(settings: Settings, service: IncidentService) -> Wakeups:
+    """What wakes the relaying worker when others store rows: the store's own notifications
+    on PostgreSQL (any host), else a socket named after the store (one host)."""
+    if settings.store_url:
+        from infra.postgres_wakeups import PostgresWakeups
+        return PostgresWakeups(settings.store_url, service.recorder.channel_name)
+    return WakeupListener(settings.store_name)
 
 
 def memory_service() -> IncidentService:
