@@ -106,7 +106,10 @@ def postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": pool_size,
         "POSTGRES_MAX_OVERFLOW": pool_size,
         "POSTGRES_CONNECT_TIMEOUT": "10",
-        "POSTGRES_PRE_PING": "yes",   # a connection dropped while idle is replaced, not used
+        # No round trip to check each pooled connection before use (about 24 µs of the
+        # route step's CPU a report): one found dead fails its call, the pool drops it, and
+        # eventsourcing's recorder tries again on another (up to ten times).
+        "POSTGRES_PRE_PING": "no",
     }
 
 
