@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -90,6 +90,26 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         key = self.convert_originator_id(stored_id)   # every row's id: converted once
         return [StoredEvent(originator_id=key, originator_version=version, topic=topic,
                             state=state) for version, topic, state in rows]
+
+    def max_versions(self, originator_ids: Collection[UUID]) -> dict[UUID, int]:
+        """Each incident's last stored version (those with none left out), in one query a
+        few hundred ids."""
+        found: dict[UUID, int] = {}
+        ids = list(originator_ids)
+        for start in range(0, len(ids), 500):
+            chunk = {i.hex: i for i in ids[start:start + 500]}
+            statement = (f"SELECT originator_id, MAX(originator_version) FROM "
+                         f"{self.events_table_name} WHERE originator_id IN "
+                         f"({','.join('?' * len(chunk))}) GROUP BY originator_id")
+            connection = self._reader()
+            if connection is not None:
+                rows = connection.execute(statement, list(chunk)).fetchall()
+            else:   # in memory, or named by URI: the pool's connection
+                with self.datastore.transaction(commit=False) as cursor:
+                    cursor.execute(statement, list(chunk))
+                    rows = cursor.fetchall()
+            found.update((chunk[stored_id], version) for stored_id, version in rows)
+        return found
 
     def close_readers(self) -> None:
         with self._opening:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, ProcessRecorder, Tracking
 
@@ -48,8 +48,7 @@ class IncidentService(Application[UUID]):
         return self.process_recorder.max_tracking_id(stream)
 
     def existing(self, incident_ids: Iterable[UUID]) -> set[UUID]:
-        return {incident_id for incident_id in incident_ids
-                if self.recorder.select_events(incident_id, limit=1)}
+        return set(self.max_versions(incident_ids))
 
     @property
     def records_several_positions(self) -> bool:
@@ -110,6 +109,38 @@ class IncidentService(Application[UUID]):
         if kept is not None and not self._changed_since(incident_id, kept.version):
             return kept
         return self.repository.get(incident_id, projector_func=_apply_in_order)
+
+    def get_incidents(self, incident_ids: Iterable[UUID]) -> dict[UUID, Incident]:
+        """Several incidents as stored now (those not stored left out), the kept ones checked
+        against the store together: one query, where `get_incident` makes one each (on a
+        store across the network, a round trip each)."""
+        wanted = list(dict.fromkeys(incident_ids))
+        kept = {i: k for i in wanted if (k := self.recent.take(i)) is not None}
+        stored = self.max_versions(kept) if kept else {}
+        found: dict[UUID, Incident] = {}
+        for incident_id in wanted:
+            incident = kept.get(incident_id)
+            if incident is not None and stored.get(incident_id) == incident.version:
+                found[incident_id] = incident
+                continue
+            try:
+                found[incident_id] = self.repository.get(incident_id,
+                                                         projector_func=_apply_in_order)
+            except AggregateNotFoundError:
+                pass
+        return found
+
+    def max_versions(self, incident_ids: Iterable[UUID]) -> dict[UUID, int]:
+        """Each incident's last stored version, those with none left out."""
+        ask = getattr(self.recorder, "max_versions", None)
+        if ask is not None:   # the engine's recorders: one query
+            return ask(list(incident_ids))
+        found = {}
+        for incident_id in incident_ids:
+            last = self.recorder.select_events(incident_id, desc=True, limit=1)
+            if last:
+                found[incident_id] = last[0].originator_version
+        return found
 
     def _changed_since(self, incident_id: UUID, version: int) -> bool:
         # On the SQLite store one index probe on the thread's read connection (about 9 µs).

@@ -121,6 +121,24 @@ class IncidentStoreContract:
         assert [e.originator_version for e in service.recorder.select_events(incident.id)] == \
             list(range(1, loaded.version + 1))
 
+    def test_several_incidents_are_got_at_once_kept_ones_checked_against_the_store(self, service):
+        a, b, c = new_incident("A"), new_incident("B"), new_incident("C")
+        service.record([a, b, c], Tracking("incidents.reported:0", 1))
+        assert service.max_versions([a.id, b.id, new_incident("NONE").id]) == {
+            a.id: a.version, b.id: b.version}
+        service.recent.forget()
+        stale_c, changed = service.get_incident(c.id), service.get_incident(c.id)
+        changed.urge(by="supervisor", note="hurry", at=changed.reported_at)
+        service.record([changed], Tracking("incidents.reported:0", 2))   # another writer, say
+        service.recent.forget()
+        current_b = service.get_incident(b.id)
+        service.recent.keep([(b.id, current_b), (c.id, stale_c)])
+        got = service.get_incidents([a.id, b.id, c.id, new_incident("NONE").id, a.id])
+        assert list(got) == [a.id, b.id, c.id]
+        assert got[b.id] is current_b                  # kept, and current: handed back
+        assert got[c.id] is not stale_c and got[c.id].version == changed.version > stale_c.version
+        assert got[c.id].__dict__ == changed.__dict__ and got[a.id].__dict__ == a.__dict__
+
     def test_the_route_step_is_idempotent_on_this_store(self, service):
         route = RouteReports(service, dispatcher())
         batch = [InboundMessage("r", 0, n, None, report_bytes(f"R{n}")) for n in range(20)]
