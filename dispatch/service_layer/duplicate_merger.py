@@ -11,6 +11,7 @@ behind. The new incident gets `MergedAsDuplicate` (pointing to the original), th
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -33,6 +34,22 @@ class MergeAttempt:
         self.new: dict[UUID, Incident] = {}
         self.loaded: dict[UUID, Incident] = {}   # originals from the store, saved with the batch
         self.merged = 0
+        self._first: dict[UUID, tuple | None] = {}   # the shared index's first answer, asked ahead
+
+    def prefetch(self, incidents: Iterable[Incident]) -> None:
+        """Ask the shared index for the batch's reports ahead, and load the originals it
+        names together (`get_incidents`: one store query, not one each)."""
+        if self.shared is None:
+            return
+        wanted = set()
+        for incident in incidents:
+            found = self._first[incident.id] = self.shared.earliest_of(str(incident.id),
+                                                                      *_key(incident))
+            if found is not None:
+                wanted.add(UUID(found[1]))
+        wanted -= self.new.keys() | self.loaded.keys()
+        if wanted:
+            self.loaded.update(self.service.get_incidents(wanted))
 
     def original_for(self, incident: Incident) -> Incident | None:
         """The open incident this new one repeats (from the store or this batch), or None.
@@ -43,7 +60,7 @@ class MergeAttempt:
         key, skip = _key(incident), set()
         for _ in range(LOOKUPS):
             found = [found for index in (self.shared, self.batch)
-                     if (found := index.earliest_of(str(incident.id), *key, skip=skip))]
+                     if (found := self._ask(index, incident, key, skip))]
             if not found:
                 return None
             original_id = min(found)[1]
@@ -58,6 +75,12 @@ class MergeAttempt:
                 self.shared.forget(original_id)  # closed meanwhile: its event is on its way
                 self.batch.forget(original_id)
         return None
+
+    def _ask(self, index: DuplicateCandidates, incident: Incident, key: tuple,
+             skip: set[str]) -> tuple | None:
+        if index is self.shared and not skip and incident.id in self._first:
+            return self._first.pop(incident.id)   # asked ahead, by `prefetch`
+        return index.earliest_of(str(incident.id), *key, skip=skip)
 
     def merge(self, incident: Incident, original: Incident, at) -> None:
         original.record_duplicate(incident.id, at=at)

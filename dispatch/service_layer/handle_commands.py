@@ -101,7 +101,9 @@ class HandleCommands:
                tracking: list[Tracking]) -> tuple[int, int, int]:
         commands = [command for partition in partitions for command in partition.commands]
         seen = self.service.existing({receipt_id_for(c.command_id) for c in commands})
-        incidents: dict[UUID, Incident] = {}
+        # Loaded together (one store query for the kept ones), not one by one.
+        incidents: dict[UUID, Incident] = self.service.get_incidents(
+            c.incident_id for c in commands if receipt_id_for(c.command_id) not in seen)
         receipts: list[CommandReceipt] = []
         applied = rejected = duplicates = 0
         for command in commands:

@@ -130,8 +130,9 @@ class RouteReports:
     def _attempt(self, reports: Iterable[tuple[UUID, IncidentReported]]) -> MergeAttempt:
         now = self.clock()
         attempt = MergeAttempt(self.service, self.duplicates, at=now)
-        for incident_id, report in reports:
-            incident, situation = self._located(incident_id, report, now)
+        located = [self._located(incident_id, report, now) for incident_id, report in reports]
+        attempt.prefetch(incident for incident, _ in located)
+        for incident, situation in located:
             original = attempt.original_for(incident)
             if original is not None:
                 attempt.merge(incident, original, at=now)

@@ -174,8 +174,9 @@ class SlaWatcher:
 
     def _record(self, by_incident: dict[str, list[DueAlert]]) -> int:
         incidents, recorded = [], 0
+        loaded = self.service.get_incidents(UUID(i) for i in by_incident)   # one query
         for incident_id, alerts in by_incident.items():
-            incident = self.service.get_incident(UUID(incident_id))
+            incident = loaded.get(UUID(incident_id)) or self.service.get_incident(UUID(incident_id))
             for alert in alerts:
                 try:
                     incident.alert_sla(alert.key, alert.stage, alert.level, alert.step,

@@ -112,20 +112,20 @@ def test_an_incident_changed_by_another_writer_meanwhile_gets_the_command_once(w
     what is stored, once, and both changes are kept."""
     service, handler = world
     holder = service.get_incident(INCIDENT).department
-    load, raced = service.get_incident, []
+    load, load_many, raced = service.get_incident, service.get_incidents, []
 
-    def load_then_change(incident_id):
-        found = load(incident_id)
+    def load_then_change(incident_ids):
+        found = load_many(incident_ids)
         if not raced:
-            other = load(incident_id)
+            other = load(INCIDENT)
             other.urge(by="supervisor", note="hurry", at=other.reported_at)
             service.save(other)
-            raced.append(incident_id)
+            raced.append(INCIDENT)
         return found
 
-    service.get_incident = load_then_change
+    service.get_incidents = load_then_change
     _, outcome = run(handler, command("accept", "raced", department=holder))
-    service.get_incident = load
+    service.get_incidents = load_many
     incident = service.get_incident(INCIDENT)
     assert raced and outcome.applied == 1 and outcome.duplicates == 0
     assert incident.status is IncidentStatus.ACCEPTED and incident.urge_count == 1

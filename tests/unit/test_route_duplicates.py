@@ -112,23 +112,26 @@ def test_a_closed_original_takes_no_more_repeats(route):
 def test_an_original_changed_meanwhile_is_reloaded_and_the_batch_stored_once(route):
     feed = Feed(route)
     feed.batch(rubbish("A"))
-    load = route.service.get_incident
+    load, load_many = route.service.get_incident, route.service.get_incidents
     raced = []
 
-    def load_then_change(incident_id):
+    def change(incident_id) -> None:
+        other = load(incident_id)
+        other.urge(by="supervisor", note="hurry", at=other.reported_at)
+        route.service.save(other)
+        raced.append(incident_id)
+
+    def load_then_change(incident_ids):
         """Another writer changes the original right after the route step loaded it, so
         the batch's transaction is refused once and must start again."""
-        found = load(incident_id)
+        found = load_many(incident_ids)
         if not raced:
-            other = load(incident_id)
-            other.urge(by="supervisor", note="hurry", at=other.reported_at)
-            route.service.save(other)
-            raced.append(incident_id)
+            change(next(iter(found)))
         return found
 
-    route.service.get_incident = load_then_change
+    route.service.get_incidents = load_then_change
     outcome = feed.batch(rubbish("B"))
-    route.service.get_incident = load
+    route.service.get_incidents = load_many
     assert raced and outcome.merged == 1 and outcome.duplicates == 0
     assert incident(route, "A").duplicates == [str(incident(route, "B").id)]
     assert incident(route, "A").urge_count == 1  # the other writer's change is kept

@@ -68,6 +68,9 @@ class Store:
     def get_incident(self, incident_id):
         return SimpleNamespace(alert_sla=lambda *args, **kwargs: None)
 
+    def get_incidents(self, incident_ids):
+        return {incident_id: self.get_incident(incident_id) for incident_id in incident_ids}
+
     def save(self, *incidents):
         if self.refuse:
             raise RuntimeError("another writer changed one of these incidents")
