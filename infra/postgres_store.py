@@ -18,8 +18,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 URL_SCHEMES = ("postgresql", "postgres")
@@ -47,6 +48,7 @@ class SeveralPositionsPostgresRecorder(PostgresProcessRecorder):
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)   # as its reads
     def max_versions(self, originator_ids: Collection[UUID]) -> dict[UUID, int]:
         """Each incident's last stored version (those with none left out): one round trip
         for a batch's incidents, where a check each would be one apiece."""

@@ -21,6 +21,8 @@ def test_calls_after_the_server_ended_every_session_go_through(postgres_url):
     assert end_every_other_session(postgres_url) >= 1
     service.record([new_incident("B")], Tracking("incidents.reported:0", 2))
     assert end_every_other_session(postgres_url) >= 1
+    assert service.existing([new_incident("A").id, new_incident("C").id]) == {new_incident("A").id}
+    assert end_every_other_session(postgres_url) >= 1
     service.recent.forget()
     assert service.get_incident(new_incident("B").id).version >= 1
     assert service.tracked_position("incidents.reported:0") == 2
