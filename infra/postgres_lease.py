@@ -15,11 +15,9 @@ import socket
 
 import psycopg
 
-from infra.postgres_store import postgres_env
+from infra.postgres_store import connection_settings, postgres_env
 
 APPLICATION = "grid-dispatch lease "
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
-              "keepalives_count": 3, "tcp_user_timeout": 15_000}
 
 
 def lock_key(database: str, schema: str, name: str) -> int:
@@ -31,12 +29,9 @@ def lock_key(database: str, schema: str, name: str) -> int:
 class PostgresLease:
     def __init__(self, url: str, name: str = "leader"):
         env = postgres_env(url)
-        self._connect = dict(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                             port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                             password=env["POSTGRES_PASSWORD"], autocommit=True,
-                             connect_timeout=10, **KEEPALIVES,
-                             # who holds it, for an operator (and `holder`)
-                             application_name=f"{APPLICATION}{os.getpid()}@{socket.gethostname()}"[:63])
+        # (the holder named for an operator, and for `holder`)
+        self._connect = connection_settings(
+            url, f"{APPLICATION}{os.getpid()}@{socket.gethostname()}")
         self.key = lock_key(env["POSTGRES_DBNAME"], env["POSTGRES_SCHEMA"] or "public", name)
         self._connection: psycopg.Connection | None = None
 

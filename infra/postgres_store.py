@@ -131,6 +131,21 @@ def postgres_env(url: str) -> dict[str, str]:
     }
 
 
+# A connection of a worker's own (its lease, its wake-ups) notices within about 15 s that
+# the server or the network went away.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+              "keepalives_count": 3, "tcp_user_timeout": 15_000}
+
+
+def connection_settings(url: str, application_name: str) -> dict[str, Any]:
+    """psycopg.connect's arguments for one autocommit connection to the store of `url`."""
+    env = postgres_env(url)
+    return dict(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"], autocommit=True, connect_timeout=10,
+                application_name=application_name[:63], **KEEPALIVES)
+
+
 def shown_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     parts = urlsplit(url)

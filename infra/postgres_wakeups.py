@@ -13,8 +13,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from infra.postgres_lease import KEEPALIVES
-from infra.postgres_store import postgres_env
+from infra.postgres_store import connection_settings
 
 log = logging.getLogger("grid_dispatch.worker")
 
@@ -24,12 +23,7 @@ class PostgresWakeups:
         """`channel`: the one the store's recorder notifies (its `channel_name`, after its
         events table)."""
         self.channel = channel
-        env = postgres_env(url)
-        self._connect = dict(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                             port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                             password=env["POSTGRES_PASSWORD"], autocommit=True,
-                             connect_timeout=10, application_name="grid-dispatch relay wake-ups",
-                             **KEEPALIVES)
+        self._connect = connection_settings(url, "grid-dispatch relay wake-ups")
         self._connection: psycopg.Connection | None = None
         self._fd = -1
 
