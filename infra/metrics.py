@@ -43,6 +43,10 @@ class WorkerMetrics:
         self.published = CounterMetric("grid_dispatch_relay_events_published_total",
                                        "Stored events published on incidents.events",
                                        registry=registry)
+        self.loop_stalls = CounterMetric(
+            "grid_dispatch_event_loop_stalls_total",
+            "Times the worker's event loop was held longer than GRID_DISPATCH_STALL_MS "
+            "(each logged with the stack that held it)", registry=registry)
 
 
 class ViewsCollector:

@@ -58,6 +58,7 @@ class Settings:
     recent_incidents: int = 20_000   # incidents kept after being stored (recent_incidents.py)
     keep_finished_hours: float = 24.0  # finished incidents stay in live views this long
     views_save_ms: int = 100   # least time between background saves of the views file
+    stall_ms: int = 500   # a loop held longer is logged with its stack (0: not watched)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -90,6 +91,7 @@ class Settings:
             recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
             keep_finished_hours=_hours(env, "GRID_DISPATCH_KEEP_FINISHED_HOURS", "24"),
             views_save_ms=_milliseconds(env, "GRID_DISPATCH_VIEWS_SAVE_MS", "100"),
+            stall_ms=_milliseconds(env, "GRID_DISPATCH_STALL_MS", "500"),
         )
 
     def environment(self, bootstrap: str) -> dict[str, str]:
@@ -108,7 +110,8 @@ class Settings:
                "GRID_DISPATCH_SOLE_INBOUND": "1" if self.sole_inbound else "0",
                "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents),
                "GRID_DISPATCH_KEEP_FINISHED_HOURS": repr(self.keep_finished_hours),
-               "GRID_DISPATCH_VIEWS_SAVE_MS": str(self.views_save_ms)}
+               "GRID_DISPATCH_VIEWS_SAVE_MS": str(self.views_save_ms),
+               "GRID_DISPATCH_STALL_MS": str(self.stall_ms)}
         for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),
                            ("GRID_DISPATCH_TERRITORY", self.territory_path),
                            ("GRID_DISPATCH_DUPLICATES", self.duplicates_path)):

@@ -39,6 +39,7 @@ from infra.outbound_tasks import add_outbound_tasks
 from infra.rebuild import duplicates_from_store, views_from_store
 from infra.relay_wakeup import WakeupSender
 from infra.settings import Settings
+from infra.stall_watchdog import StallWatchdog
 from infra.store import store_identity
 from infra.view_store import OpenIncidentsStore
 from policies.duplicates import DuplicateRules
@@ -75,6 +76,12 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     registry, metrics = registry_for(views)
     for problem in calendar_problems(views.sla.calendar) if views is not None else ():
         log.warning(problem)   # of the SLA clocks' calendar (on /metrics too)
+    if settings.stall_ms:
+        watchdog = StallWatchdog(settings.stall_ms / 1000, metrics.loop_stalls.inc)
+
+        @app.task
+        async def watch_the_event_loop() -> None:
+            await watchdog.heartbeat()
     if role == "inbound" and settings.sole_inbound:
         keep_duplicates_from_own_records(route_reports.service, route_reports.duplicates,
                                          metrics.duplicate_feed_failures.inc)

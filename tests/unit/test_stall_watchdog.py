@@ -1,0 +1,53 @@
+"""A loop held longer than the threshold is reported once, naming what held it; a loop
+that comes round in time is not."""
+import asyncio
+import logging
+import time
+
+from infra.stall_watchdog import StallWatchdog
+
+
+def hold_the_loop_for(seconds: float) -> None:
+    time.sleep(seconds)   # a step that does not let the loop come round
+
+
+def run(threshold: float, work) -> list[int]:
+    stalls: list[int] = []
+
+    async def main() -> None:
+        watchdog = StallWatchdog(threshold, on_stall=lambda: stalls.append(1))
+        beating = asyncio.create_task(watchdog.heartbeat())
+        await asyncio.sleep(0.05)
+        await work()
+        await asyncio.sleep(0.1)
+        beating.cancel()
+    asyncio.run(main())
+    return stalls
+
+
+def test_a_held_loop_is_reported_once_with_the_stack_that_held_it(caplog):
+    async def work() -> None:
+        hold_the_loop_for(0.5)
+    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
+        stalls = run(0.1, work)
+    assert stalls == [1]
+    [record] = [r for r in caplog.records if "event loop held" in r.getMessage()]
+    assert "hold_the_loop_for" in record.getMessage()
+
+
+def test_a_loop_that_comes_round_in_time_is_not_reported(caplog):
+    async def work() -> None:
+        for _ in range(10):
+            hold_the_loop_for(0.02)
+            await asyncio.sleep(0)
+    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
+        assert run(0.2, work) == []
+    assert not [r for r in caplog.records if "event loop held" in r.getMessage()]
+
+
+def test_two_stalls_are_two_reports():
+    async def work() -> None:
+        hold_the_loop_for(0.4)
+        await asyncio.sleep(0.2)
+        hold_the_loop_for(0.4)
+    assert run(0.1, work) == [1, 1]
