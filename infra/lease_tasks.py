@@ -46,6 +46,7 @@ class LeaseTasks:
         self.feeding = asyncio.Event()   # the relay feeds the views: they are complete here
         self.on_lost = on_lost or _stop_this_process
         self.lease_check = LEASE_CHECK
+        self.watching: asyncio.Task | None = None   # that the held lease is held still
 
     async def relay_once_held(self, name: str) -> None:
         # (in a thread: a store's lease may be a connection to its server)

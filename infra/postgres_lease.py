@@ -3,7 +3,8 @@ several hosts (infra/lease.py is the one-host lease of a SQLite store).
 
 The lock belongs to one connection of the holder's. The server lets go of it when that
 session ends however it ends: the holder killed with -9 (its socket closes), or its host
-gone (TCP keepalives end the session within about 15 s). A holder whose connection is
+gone (TCP keepalives on the server's end of the session, set to end it within about
+15 s; infra/postgres_store.py). A holder whose connection is
 lost has lost the lease too, and another worker may have taken it: `still_held` tells,
 and the worker stops rather than relay beside the new holder (infra/lease_tasks.py).
 """
@@ -31,7 +32,7 @@ class PostgresLease:
         env = postgres_env(url)
         # (the holder named for an operator, and for `holder`)
         self._connect = connection_settings(
-            url, f"{APPLICATION}{os.getpid()}@{socket.gethostname()}")
+            env, f"{APPLICATION}{os.getpid()}@{socket.gethostname()}")
         self.key = lock_key(env["POSTGRES_DBNAME"], env["POSTGRES_SCHEMA"] or "public", name)
         self._connection: psycopg.Connection | None = None
 

@@ -13,7 +13,7 @@ optional `?schema=name` (the default `public`) and `&pool_size=n`.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
@@ -23,7 +23,8 @@ from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-URL_SCHEMES = ("postgresql", "postgres")
+from infra.settings import POSTGRES_SCHEMES
+
 URL_OPTIONS = ("schema", "pool_size")
 
 
@@ -87,14 +88,10 @@ class SeveralPositionsPostgresFactory(PostgresFactory):
 PERSISTENCE_TOPIC = f"{__name__}:{SeveralPositionsPostgresFactory.__name__}"
 
 
-def is_postgres_url(text: str | None) -> bool:
-    return bool(text) and urlsplit(text).scheme in URL_SCHEMES
-
-
 def postgres_env(url: str) -> dict[str, str]:
     """eventsourcing's POSTGRES_* settings for a store URL; a wrong URL is named."""
     parts = urlsplit(url)
-    if parts.scheme not in URL_SCHEMES:
+    if parts.scheme not in POSTGRES_SCHEMES:
         raise ValueError(f"store URL {shown_url(url)!r}: expected postgresql://")
     database = unquote(parts.path.lstrip("/"))
     if not database or not parts.hostname:
@@ -131,15 +128,19 @@ def postgres_env(url: str) -> dict[str, str]:
     }
 
 
-# A connection of a worker's own (its lease, its wake-ups) notices within about 15 s that
-# the server or the network went away.
+# A connection of a worker's own (its lease, its wake-ups, its relay's reader) asks for TCP
+# keepalives on both ends: the worker's, to notice a server or network gone, and the
+# server's session (the `options`), to end the session of a worker whose host is gone,
+# and so free its lease, within about 15 s rather than the system's two hours.
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
-              "keepalives_count": 3, "tcp_user_timeout": 15_000}
+              "keepalives_count": 3, "tcp_user_timeout": 15_000,
+              "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 "
+                         "-c tcp_keepalives_count=3 -c tcp_user_timeout=15000"}
 
 
-def connection_settings(url: str, application_name: str) -> dict[str, Any]:
-    """psycopg.connect's arguments for one autocommit connection to the store of `url`."""
-    env = postgres_env(url)
+def connection_settings(env: Mapping[str, str], application_name: str) -> dict[str, Any]:
+    """psycopg.connect's arguments for one autocommit connection of a worker's own to the
+    store that `env` (`postgres_env`, or a service's settings) names."""
     return dict(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
                 port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
                 password=env["POSTGRES_PASSWORD"], autocommit=True, connect_timeout=10,

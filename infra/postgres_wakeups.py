@@ -13,7 +13,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from infra.postgres_store import connection_settings
+from infra.postgres_store import connection_settings, postgres_env
 
 log = logging.getLogger("grid_dispatch.worker")
 
@@ -23,7 +23,7 @@ class PostgresWakeups:
         """`channel`: the one the store's recorder notifies (its `channel_name`, after its
         events table)."""
         self.channel = channel
-        self._connect = connection_settings(url, "grid-dispatch relay wake-ups")
+        self._connect = connection_settings(postgres_env(url), "grid-dispatch relay wake-ups")
         self._connection: psycopg.Connection | None = None
         self._fd = -1
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_KEEP_HOURS = 24 * 366  # a year: more would hold about every incident ever
 WORKER_ROLES = ("all", "inbound", "outbound")
+POSTGRES_SCHEMES = ("postgresql", "postgres")   # of GRID_DISPATCH_STORE_URL
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def _milliseconds(env, name: str, default: str) -> int:
 
 def _store_url(env) -> str | None:
     text = env.get("GRID_DISPATCH_STORE_URL") or None
-    if text is not None and urlsplit(text).scheme not in ("postgresql", "postgres"):
+    if text is not None and urlsplit(text).scheme not in POSTGRES_SCHEMES:
         raise ValueError(f"GRID_DISPATCH_STORE_URL={text.split('@')[-1]!r}: expected a "
                          "postgresql:// URL (leave it unset for the SQLite file)")
     return text

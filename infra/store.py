@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
 from infra.lease import Lease, StoreLease
 from infra.memory_store import PERSISTENCE_TOPIC as MEMORY_TOPIC
-from infra.relay_wakeup import WakeupListener, Wakeups
+from infra.relay_wakeup import WakeupListener, WakeupSender, Wakeups
 from infra.settings import Settings
 from infra.sqlite_store import PERSISTENCE_TOPIC
 
@@ -67,6 +68,14 @@ def relay_wakeups(settings: Settings, service: IncidentService) -> Wakeups:
         from infra.postgres_wakeups import PostgresWakeups
         return PostgresWakeups(settings.store_url, service.recorder.channel_name)
     return WakeupListener(settings.store_name)
+
+
+def relay_waker(settings: Settings) -> Callable[[], None]:
+    """What a worker that records calls to wake the relaying worker: on PostgreSQL nothing
+    (every insert notifies, `relay_wakeups`), else a datagram to the store's socket."""
+    if settings.store_url:
+        return lambda: None
+    return WakeupSender(settings.store_name)
 
 
 def memory_service() -> IncidentService:

@@ -15,8 +15,6 @@ from pathlib import Path
 from dispatch.service_layer.incident_service import IncidentService
 from infra.sqlite_store import PERSISTENCE_TOPIC, read_only_uri
 
-POSTGRES_TOPIC = "infra.postgres_store:SeveralPositionsPostgresFactory"
-
 # (notification id, originator id as text, version, topic, state)
 Row = tuple[int, str, int, str, bytes]
 ReadRows = Callable[[int, int], list[Row]]
@@ -56,19 +54,21 @@ class PostgresRows:
     writes them, dashed."""
 
     def __init__(self, service: IncidentService):
-        from psycopg.sql import SQL, Identifier   # (psycopg only for this store)
+        from psycopg.sql import SQL, Identifier
+
+        from infra.postgres_store import connection_settings
         datastore, table = service.recorder.datastore, service.recorder.events_table_name
         self.statement = SQL(
             "SELECT notification_id, originator_id::text, originator_version, topic, state "
             "FROM {}.{} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         ).format(Identifier(datastore.schema), Identifier(table))
-        self.connect = {k: v for k, v in datastore.pool.kwargs.items() if k != "row_factory"}
+        self.connect = connection_settings(service.env, "grid-dispatch relay reader")
         self.connection = None
 
     def __call__(self, after: int, limit: int) -> list[Row]:
         import psycopg
         if self.connection is None or self.connection.closed:
-            self.connection = psycopg.connect(**self.connect, autocommit=True)
+            self.connection = psycopg.connect(**self.connect)
         try:
             return self.connection.execute(self.statement, (after, limit),
                                            prepare=True).fetchall()
@@ -83,7 +83,8 @@ def rows_for(service: IncidentService) -> ReadRows:
     module = service.env.get("PERSISTENCE_MODULE")
     if module in SQLITE_MODULES and name:
         return sqlite_rows(Path(name))
-    if module == POSTGRES_TOPIC:
+    from infra.postgres_store import PERSISTENCE_TOPIC as POSTGRES  # (psycopg: not before)
+    if module == POSTGRES:
         return PostgresRows(service)
     return recorder_rows(service)
 

@@ -37,10 +37,9 @@ from infra.kafka_probe import end_offsets
 from infra.metrics import calendar_problems, registry_for
 from infra.outbound_tasks import add_outbound_tasks
 from infra.rebuild import duplicates_from_store, views_from_store
-from infra.relay_wakeup import WakeupSender
 from infra.settings import Settings
 from infra.stall_watchdog import StallWatchdog
-from infra.store import store_identity
+from infra.store import relay_waker, store_identity
 from infra.view_store import OpenIncidentsStore
 from policies.duplicates import DuplicateRules
 
@@ -97,7 +96,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
                                      metrics, events_from, ready)
     if role != "outbound":
         steps = InboundSteps(letters_producer, topics.deadletter, metrics, ready)
-        wake_relaying_worker = WakeupSender(settings.store_name)
+        wake_relaying_worker = relay_waker(settings)
 
         def wake_relay() -> None:
             # This process's relay if it is the one relaying; else the one that is.

@@ -99,15 +99,15 @@ class HandleCommands:
 
     def _apply(self, partitions: list[CommandPartition],
                tracking: list[Tracking]) -> tuple[int, int, int]:
-        commands = [command for partition in partitions for command in partition.commands]
-        seen = self.service.existing({receipt_id_for(c.command_id) for c in commands})
+        commands = [(receipt_id_for(command.command_id), command)
+                    for partition in partitions for command in partition.commands]
+        seen = self.service.existing({receipt_id for receipt_id, _ in commands})
         # Loaded together (one store query for the kept ones), not one by one.
         incidents: dict[UUID, Incident] = self.service.get_incidents(
-            c.incident_id for c in commands if receipt_id_for(c.command_id) not in seen)
+            command.incident_id for receipt_id, command in commands if receipt_id not in seen)
         receipts: list[CommandReceipt] = []
         applied = rejected = duplicates = 0
-        for command in commands:
-            receipt_id = receipt_id_for(command.command_id)
+        for receipt_id, command in commands:
             if receipt_id in seen:
                 duplicates += 1
                 continue

@@ -45,6 +45,16 @@ def test_one_holder_at_a_time_and_release_hands_it_on(postgres_url):
     second.release()
 
 
+def test_the_servers_end_of_the_lease_session_keeps_alive_every_few_seconds(postgres_url):
+    lease = PostgresLease(postgres_url)
+    assert lease.try_acquire()
+    settings = [lease._connection.execute(f"SHOW {name}").fetchone()[0] for name in (
+        "tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count",
+        "tcp_user_timeout")]
+    assert settings == ["5", "2", "3", "15000"]   # the server's end of the session
+    lease.release()
+
+
 def test_leases_of_other_stores_or_names_are_apart(postgres_url, postgres_server):
     from infra.local_postgres import create_database
     other_store = create_database(postgres_server, "lease_other_store")
