@@ -41,13 +41,17 @@ class StallWatchdog:
             self._stopped.set()
 
     def _watch(self) -> None:
-        reported = False
+        held_since: float | None = None   # the last beat before the stall being reported
         while not self._stopped.wait(self.threshold / 4):
-            stalled = time.monotonic() - self.beat
-            if stalled <= self.threshold:
-                reported = False
-            elif not reported:
-                reported = True
+            beat = self.beat
+            if held_since is not None and beat != held_since:
+                # the heartbeat sleeps a quarter threshold between beats
+                log.warning("event loop came round after about %.0f ms",
+                            (beat - held_since - self.threshold / 4) * 1000)
+                held_since = None
+            stalled = time.monotonic() - beat
+            if stalled > self.threshold and held_since is None:
+                held_since = beat
                 self.on_stall()
                 frame = sys._current_frames().get(self._loop_thread)
                 stack = "".join(traceback.format_stack(frame)) if frame else "(gone)\n"

@@ -1,5 +1,5 @@
-"""A loop held longer than the threshold is reported once, naming what held it; a loop
-that comes round in time is not."""
+"""A loop held longer than the threshold is reported once, naming what held it, and again
+with its whole length when it comes round; a loop that comes round in time is not."""
 import asyncio
 import logging
 import time
@@ -33,6 +33,8 @@ def test_a_held_loop_is_reported_once_with_the_stack_that_held_it(caplog):
     assert stalls == [1]
     [record] = [r for r in caplog.records if "event loop held" in r.getMessage()]
     assert "hold_the_loop_for" in record.getMessage()
+    [ended] = [r for r in caplog.records if "came round after" in r.getMessage()]
+    assert 400 <= ended.args[0] <= 700    # the whole stall, not the part seen when reported
 
 
 def test_a_loop_that_comes_round_in_time_is_not_reported(caplog):
