@@ -21,7 +21,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.paced_round_trip import measure, quantile
+from benchmarks.paced_round_trip import OWN_STALL_S, measure, quantile
 from benchmarks.worker_profile import show_profile
 from benchmarks.worker_settings import tuning, worker_settings
 from infra.broker import LocalBroker
@@ -91,6 +91,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                 seen_all = time.time() - min(engine.sent.values())
             finally:
                 worker.stop()
+            stalls = stall_reports(worker.log())
             if in_view < count or (profile and not profile_path.exists()):
                 print(f"\nview short or no profile; the worker log ends:\n{worker.log()[-3000:]}")
             if profile and profile_path.exists():
@@ -110,20 +111,46 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                      "report -> routing result on incidents.events", rate))
     print(f"\nengine: {in_view:,} of {count:,} visible in the open-incidents view {seen_all:.2f} s "
           f"after the first publish ({in_view / seen_all:,.0f}/s)")
-    halves = [(recorded[key] - at, engine.arrived[key] - recorded[key])
-             for key, at in engine.sent.items() if key in recorded]
+    first_sent = min(engine.sent.values())
+    halves = [(recorded[key] - at, engine.arrived[key] - recorded[key], at - first_sent)
+              for key, at in engine.sent.items() if key in recorded]
     for index, part in enumerate(["sent -> result recorded (fetch, batch, prepare, route)",
                                   "recorded -> read back (commit, relay, produce, fetch)"]):
         times = [pair[index] for pair in halves]
+        first = [pair[index] for pair in halves if pair[2] < 2.0]
         print(f"engine halves, {part}: p50 {1000 * quantile(times, 0.5):.1f} ms, "
-              f"p99 {1000 * quantile(times, 0.99):.1f} ms")
+              f"p99 {1000 * quantile(times, 0.99):.1f} ms (first 2 s of sending: p99 "
+              f"{1000 * quantile(first, 0.99):.1f} ms)")
     if seconds >= 20:   # does it hold up, or drift as the store and the views grow?
         print("engine p50 / p99 ms by 10 s of sending: " + ", ".join(
             f"{1000 * quantile(times, 0.5):.0f} / {1000 * quantile(times, 0.99):.0f}"
             for _, times in sorted(engine.by_span(10.0).items())))
     for name, run_ in (("raw", raw), ("engine", engine)):
         print(f"{name}: slowest seconds of sending (p99): {run_.slowest_seconds()}")
+    print(f"this process's event loop held over {1000 * OWN_STALL_S:.0f} ms while measuring "
+          f"the engine: {len(engine.own_stalls)} time(s)" + "".join(
+              f", at {at - first_sent:.1f} s" for at in engine.own_stalls[:10]))
+    print(f"worker event-loop stalls (GRID_DISPATCH_STALL_MS): {len(stalls)}")
+    for report in stalls[:4]:
+        print(report)
     p99 = 1000 * quantile(engine.latencies(), 0.99)
     verdict = ("not tested (rate below 2,000/s)" if rate < GOAL_RATE else
                "met" if p99 < GOAL_P99_MS and len(engine.latencies()) == count else "NOT met")
     print(f"goal p99 < {GOAL_P99_MS:.0f} ms at {GOAL_RATE:,}/s: {verdict} (p99 {p99:.1f} ms)")
+
+
+def stall_reports(log: str, stack_lines: int = 30) -> list[str]:
+    """The worker's stall-watchdog reports in its log: each held loop's stack, and how long
+    it was held once it came round."""
+    reports, lines = [], log.splitlines()
+    for index, line in enumerate(lines):
+        if "event loop held" in line:
+            stack = []
+            for following in lines[index + 1:index + 1 + stack_lines]:
+                if following.startswith("["):   # the next log record
+                    break
+                stack.append(following)
+            reports.append("\n".join([line, *stack]))
+        elif "event loop came round" in line and reports:
+            reports[-1] += "\n" + line
+    return reports

@@ -18,7 +18,7 @@ import asyncio
 import gc
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
@@ -27,6 +27,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from infra.kafka_io import new_producer
 from infra.simulated_city import SHANGHAI, simulated_reports
+from infra.stall_watchdog import StallWatchdog
+
+OWN_STALL_S = 0.1   # a pause of the measuring process this long would be read as latency
 
 
 async def paced_send(bootstrap: str, topic: str, reports: list[dict], rate: float,
@@ -63,6 +66,8 @@ async def measure(bootstrap: str, send_topic: str, read_topic: str, reports: lis
                                 auto_offset_reset="earliest")
     await consumer.start()
     run = Run({}, {})
+    watchdog = StallWatchdog(OWN_STALL_S, on_stall=lambda: run.own_stalls.append(time.time()))
+    watching = asyncio.create_task(watchdog.heartbeat())
 
     async def consume() -> None:
         while True:
@@ -86,6 +91,7 @@ async def measure(bootstrap: str, send_topic: str, read_topic: str, reports: lis
         await until(lambda: all(key in run.arrived for key in run.sent), timeout)
     finally:
         reading.cancel()
+        watching.cancel()
         await consumer.stop()
         gc.unfreeze()
     return run
@@ -103,6 +109,7 @@ def undelivered(pending: list[asyncio.Future]) -> list[asyncio.Future]:
 class Run:
     sent: dict[str, float]
     arrived: dict[str, float]
+    own_stalls: list[float] = field(default_factory=list)  # when this process's loop stalled
 
     def latencies(self) -> list[float]:
         return [self.arrived[key] - at for key, at in self.sent.items() if key in self.arrived]

@@ -63,7 +63,9 @@ class LocalBroker:
         log_dir.mkdir(parents=True, exist_ok=True)
         with open(log_dir / "stdout.log", "ab") as out:
             process = subprocess.Popen(
-                self._java(jars, "kafka.Kafka", str(self.state_dir / "server.properties")),
+                self._java(jars, f"-Xlog:gc,safepoint:file={log_dir / 'gc.log'}"
+                           ":time,uptime:filecount=2,filesize=20m",
+                           "kafka.Kafka", str(self.state_dir / "server.properties")),
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,  # outlives the command that started it; stopped by pid
             )
@@ -144,13 +146,14 @@ class LocalBroker:
         raise BrokerError(f"formatting Kafka storage failed (exit {result.returncode}):\n"
                           f"{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
-    def _java(self, jars: Path, main_class: str, *args: str) -> list[str]:
+    def _java(self, jars: Path, *args: str) -> list[str]:
+        """`args`: JVM options of this command, then its main class and arguments."""
         log_dir = self.state_dir / "logs"
         return [
             "java", *JAVA_OPTS,
             f"-Dlog4j2.configurationFile={LOG4J2_CONFIG}",
             f"-Dkafka.logs.dir={log_dir}",
-            "-cp", str(jars / "*"), main_class, *args,
+            "-cp", str(jars / "*"), *args,
         ]
 
     def _wait_ready(self, process: subprocess.Popen, bootstrap: str, timeout: float) -> None:

@@ -27,3 +27,22 @@ def test_latencies_are_grouped_by_when_they_were_sent_and_the_slowest_seconds_na
     spans = run.by_span(1.0)
     assert sorted(spans) == [0, 1, 2] and [len(spans[s]) for s in (0, 1, 2)] == [4, 4, 3]
     assert run.slowest_seconds(2) == "500 ms at 1 s, 10 ms at 2 s"
+
+
+def test_the_latency_benchmark_finds_the_workers_stall_reports_in_its_log():
+    from benchmarks.latency import stall_reports
+    log = "\n".join([
+        "[2026-11-27 21:00:00,001] [411] [INFO] routing",
+        "[2026-11-27 21:00:01,500] [411] [WARNING] event loop held for 180 ms so far, in:",
+        '  File "infra/inbound_steps.py", line 60, in once',
+        "    return step.record(prepared)",
+        "[2026-11-27 21:00:01,510] [412] [INFO] relayed 90 events",
+        "[2026-11-27 21:00:03,400] [411] [WARNING] event loop came round after about 1890 ms",
+        "[2026-11-27 21:00:04,000] [411] [INFO] routing"])
+    [report] = stall_reports(log)
+    assert report.splitlines() == [
+        "[2026-11-27 21:00:01,500] [411] [WARNING] event loop held for 180 ms so far, in:",
+        '  File "infra/inbound_steps.py", line 60, in once',
+        "    return step.record(prepared)",
+        "[2026-11-27 21:00:03,400] [411] [WARNING] event loop came round after about 1890 ms"]
+    assert stall_reports(log.replace("event loop", "loop")) == []
