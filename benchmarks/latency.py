@@ -139,18 +139,18 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
     print(f"goal p99 < {GOAL_P99_MS:.0f} ms at {GOAL_RATE:,}/s: {verdict} (p99 {p99:.1f} ms)")
 
 
-def stall_reports(log: str, stack_lines: int = 30) -> list[str]:
-    """The worker's stall-watchdog reports in its log: each held loop's stack, and how long
-    it was held once it came round."""
+def stall_reports(log: str, stack_lines: int = 24) -> list[str]:
+    """The worker's stall-watchdog reports in its log: each held loop's stack (its innermost
+    `stack_lines`, where the holding is), and how long it was held once it came round."""
     reports, lines = [], log.splitlines()
     for index, line in enumerate(lines):
         if "event loop held" in line:
             stack = []
-            for following in lines[index + 1:index + 1 + stack_lines]:
+            for following in lines[index + 1:]:
                 if following.startswith("["):   # the next log record
                     break
                 stack.append(following)
-            reports.append("\n".join([line, *stack]))
+            reports.append("\n".join([line, *stack[-stack_lines:]]))
         elif "event loop came round" in line and reports:
             reports[-1] += "\n" + line
     return reports

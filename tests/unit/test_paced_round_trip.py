@@ -46,3 +46,5 @@ def test_the_latency_benchmark_finds_the_workers_stall_reports_in_its_log():
         "    return step.record(prepared)",
         "[2026-11-27 21:00:03,400] [411] [WARNING] event loop came round after about 1890 ms"]
     assert stall_reports(log.replace("event loop", "loop")) == []
+    [innermost] = stall_reports(log, stack_lines=1)   # where the loop was held, not the top
+    assert innermost.splitlines()[1] == "    return step.record(prepared)"
