@@ -42,6 +42,8 @@ ALLOWED: dict[str, frozenset[IncidentStatus]] = {
     "reclassify": frozenset({S.REPORTED, S.AWAITING_ROUTING, S.AWAITING_MANUAL_DISPATCH,
                              S.DISPATCHED, S.ACCEPTED}),
 }
+# The states no command leaves or changes: an incident in one is finished for good.
+FINAL = frozenset(S) - frozenset().union(*ALLOWED.values())
 
 
 class Rating(str, Enum):

@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Notification, ProcessRecorder, Tracking
 
 from dispatch.domain.incident import Incident
+from dispatch.domain.incident_status import FINAL
 from dispatch.domain.policy_version import PolicyVersion
 from dispatch.service_layer.recent_incidents import RecentIncidents
 
@@ -77,8 +78,11 @@ class IncidentService(Application[UUID]):
         # kept as they now stand. eventsourcing's own aggregate cache does not fit: it
         # trusts the cache without asking the store, or deep-copies on every get.
         recordings = super()._record(processing_event)
+        # Not those finished for good (merged into another, voided): no command changes
+        # them, and at a peak nearly half the new incidents are repeats merged at once.
+        # Kept, they pushed out the open ones that later repeats are merged into.
         self.recent.keep((i, a) for i, a in processing_event.aggregates.items()
-                         if type(a) is Incident)
+                         if type(a) is Incident and a.status not in FINAL)
         if self.on_recorded is not None:
             try:
                 self.on_recorded(processing_event.events)

@@ -159,3 +159,18 @@ def test_a_store_whose_path_holds_uri_characters_is_probed_all_the_same(tmp_path
     assert service.get_incident(incident.id) is incident
     assert not service.recorder.select_events(incident.id, gt=incident.version, limit=1)
     assert service.recorder.select_events(incident.id, gt=incident.version - 1, limit=1)
+
+
+def test_incidents_finished_for_good_are_not_kept_the_open_ones_they_point_to_are(service):
+    """No command changes a merged or voided incident, so keeping one would only push out
+    an open one that a later repeat is merged into."""
+    original, repeat, voided = new_incident(1), new_incident(2), new_incident(3)
+    original.dispatch(decision("housing"), at=START)
+    original.record_duplicate(repeat.id, at=START)
+    repeat.merge_into(original.id, by="duplicate-detection", at=START)
+    voided.void("sup", "a test call", at=START)
+    service.record([original, repeat, voided], Positions()())
+    assert len(service.recent) == 1
+    assert service.get_incident(original.id) is original
+    assert vars(service.get_incident(repeat.id)) == vars(repeat)   # from the store
+    assert vars(service.get_incident(voided.id)) == vars(voided)
