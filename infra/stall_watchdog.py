@@ -5,6 +5,12 @@ A worker's steps, its relay and its store calls all run in the loop's thread, so
 that takes long delays everything behind it. Latency runs have shown rare stalls of about
 2 s that probes attached from outside never caught; this one is always there and costs a
 heartbeat task and a thread that wakes a few times a second.
+
+When the loop comes round, the stall's length is logged with what the loop's thread did
+meanwhile, from Linux's scheduler statistics (/proc/self/task/<id>/schedstat): how long it
+ran on a CPU, and how long it was ready but waited for one. A step's own work shows as
+running; a machine too busy as waiting; the rest of the time the thread slept (on I/O, a
+lock, the GIL held by another thread).
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 
 log = logging.getLogger("grid_dispatch.worker")
@@ -27,11 +34,12 @@ class StallWatchdog:
         self.on_stall = on_stall
         self.beat = time.monotonic()
         self._loop_thread: int | None = None
+        self._loop_task: int | None = None   # its id in the kernel's scheduler
         self._stopped = threading.Event()
 
     async def heartbeat(self) -> None:
         """Run in the loop: marks each time the loop comes round; starts the watcher."""
-        self._loop_thread = threading.get_ident()
+        self._loop_thread, self._loop_task = threading.get_ident(), threading.get_native_id()
         threading.Thread(target=self._watch, name="stall-watchdog", daemon=True).start()
         try:
             while True:
@@ -42,18 +50,43 @@ class StallWatchdog:
 
     def _watch(self) -> None:
         held_since: float | None = None   # the last beat before the stall being reported
+        looks: deque = deque(maxlen=8)   # (when, run ns, wait ns) at the watcher's last looks
+        before = None                    # the last look before the stall began
         while not self._stopped.wait(self.threshold / 4):
             beat = self.beat
             if held_since is not None and beat != held_since:
                 # the heartbeat sleeps a quarter threshold between beats
-                log.warning("event loop came round after about %.0f ms",
-                            (beat - held_since - self.threshold / 4) * 1000)
+                log.warning("event loop came round after about %.0f ms%s",
+                            (beat - held_since - self.threshold / 4) * 1000,
+                            self._what_the_thread_did(before))
                 held_since = None
+            if (look := self._scheduled()) is not None:
+                looks.append(look)
             stalled = time.monotonic() - beat
             if stalled > self.threshold and held_since is None:
                 held_since = beat
+                before = next((look for look in reversed(looks) if look[0] <= beat),
+                              looks[0] if looks else None)
                 self.on_stall()
                 frame = sys._current_frames().get(self._loop_thread)
                 stack = "".join(traceback.format_stack(frame)) if frame else "(gone)\n"
                 log.warning("event loop held for %.0f ms so far, in:\n%s", stalled * 1000,
                             stack.rstrip())
+
+    def _scheduled(self) -> tuple[float, int, int] | None:
+        """(now, ns the loop's thread has run, ns it has waited for a CPU), where Linux
+        tells."""
+        try:
+            with open(f"/proc/self/task/{self._loop_task}/schedstat") as stat:
+                ran, waited = stat.read().split()[:2]
+        except (OSError, ValueError):
+            return None
+        return time.monotonic(), int(ran), int(waited)
+
+    def _what_the_thread_did(self, before: tuple[float, int, int] | None) -> str:
+        after = self._scheduled()
+        if before is None or after is None:
+            return ""
+        return (f"; over the last {(after[0] - before[0]) * 1000:.0f} ms its thread ran "
+                f"{(after[1] - before[1]) / 1e6:.0f} ms and waited {(after[2] - before[2]) / 1e6:.0f} "
+                "ms for a CPU (the rest asleep: I/O, a lock, the GIL)")

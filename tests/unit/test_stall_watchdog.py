@@ -2,7 +2,12 @@
 with its whole length when it comes round; a loop that comes round in time is not."""
 import asyncio
 import logging
+import os
+import re
+import threading
 import time
+
+import pytest
 
 from infra.stall_watchdog import StallWatchdog
 
@@ -53,3 +58,37 @@ def test_two_stalls_are_two_reports():
         await asyncio.sleep(0.2)
         hold_the_loop_for(0.4)
     assert run(0.1, work) == [1, 1]
+
+
+def spin_the_loop_for(seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pass
+
+
+def what_the_thread_did(caplog, hold) -> tuple[int, int]:
+    """(ms the loop's thread ran, ms it waited for a CPU), as the stall's end report says."""
+    async def work() -> None:
+        hold(0.5)
+    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
+        run(0.1, work)
+    [ended] = [r.getMessage() for r in caplog.records if "came round" in r.getMessage()]
+    ran, waited = re.search(r"ran (\d+) ms and waited (\d+) ms", ended).groups()
+    return int(ran), int(waited)
+
+
+linux_scheduler_statistics = pytest.mark.skipif(
+    not os.path.exists(f"/proc/self/task/{threading.get_native_id()}/schedstat"),
+    reason="no scheduler statistics for threads here (Linux's /proc)")
+
+
+@linux_scheduler_statistics
+def test_a_loop_held_by_work_is_seen_running(caplog):
+    ran, waited = what_the_thread_did(caplog, spin_the_loop_for)
+    assert ran + waited >= 400          # on a CPU, or ready for one, all along
+
+
+@linux_scheduler_statistics
+def test_a_loop_held_asleep_is_seen_not_running(caplog):
+    ran, waited = what_the_thread_did(caplog, hold_the_loop_for)
+    assert ran + waited < 100
