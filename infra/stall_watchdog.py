@@ -6,15 +6,17 @@ that takes long delays everything behind it. Latency runs have shown rare stalls
 2 s that probes attached from outside never caught; this one is always there and costs a
 heartbeat task and a thread that wakes a few times a second.
 
-When the loop comes round, the stall's length is logged with what the loop's thread did
-meanwhile, from Linux's scheduler statistics (/proc/self/task/<id>/schedstat): how long it
-ran on a CPU, and how long it was ready but waited for one. A step's own work shows as
-running; a machine too busy as waiting; the rest of the time the thread slept (on I/O, a
-lock, the GIL held by another thread).
+When the loop comes round, the stall's length is logged with what happened meanwhile: how
+long the process spent collecting garbage (`gc.callbacks`), and, from Linux's scheduler
+statistics (/proc/self/task/<id>/schedstat), how long the loop's thread ran on a CPU and
+how long it was ready but waited for one. A step's own work shows as running; a machine
+too busy as waiting; the rest of the time the thread slept (on I/O, a lock, the GIL held
+by another thread).
 """
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import threading
@@ -24,6 +26,22 @@ from collections import deque
 from collections.abc import Callable
 
 log = logging.getLogger("grid_dispatch.worker")
+
+
+class CollectionTime:
+    """Seconds this process has spent in the cyclic garbage collector (a `gc.callbacks`
+    entry): a collection holds the GIL throughout, so a stack taken during one shows where
+    the loop was when it let go of the GIL afterwards, not the collection."""
+
+    def __init__(self):
+        self.total = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._started
 
 
 class StallWatchdog:
@@ -36,17 +54,20 @@ class StallWatchdog:
         self._loop_thread: int | None = None
         self._loop_task: int | None = None   # its id in the kernel's scheduler
         self._stopped = threading.Event()
+        self.collections = CollectionTime()
 
     async def heartbeat(self) -> None:
         """Run in the loop: marks each time the loop comes round; starts the watcher."""
         self._loop_thread, self._loop_task = threading.get_ident(), threading.get_native_id()
         threading.Thread(target=self._watch, name="stall-watchdog", daemon=True).start()
+        gc.callbacks.append(self.collections)
         try:
             while True:
                 self.beat = time.monotonic()
                 await asyncio.sleep(self.threshold / 4)
         finally:
             self._stopped.set()
+            gc.callbacks.remove(self.collections)
 
     def _watch(self) -> None:
         held_since: float | None = None   # the last beat before the stall being reported
@@ -60,8 +81,7 @@ class StallWatchdog:
                             (beat - held_since - self.threshold / 4) * 1000,
                             self._what_the_thread_did(before))
                 held_since = None
-            if (look := self._scheduled()) is not None:
-                looks.append(look)
+            looks.append(self._look())
             stalled = time.monotonic() - beat
             if stalled > self.threshold and held_since is None:
                 held_since = beat
@@ -73,20 +93,25 @@ class StallWatchdog:
                 log.warning("event loop held for %.0f ms so far, in:\n%s", stalled * 1000,
                             stack.rstrip())
 
-    def _scheduled(self) -> tuple[float, int, int] | None:
-        """(now, ns the loop's thread has run, ns it has waited for a CPU), where Linux
-        tells."""
+    def _look(self) -> tuple[float, float, tuple[int, int] | None]:
+        """(now, seconds collecting garbage so far, (ns the loop's thread has run, ns it
+        has waited for a CPU) where Linux tells)."""
         try:
             with open(f"/proc/self/task/{self._loop_task}/schedstat") as stat:
                 ran, waited = stat.read().split()[:2]
+            scheduled = (int(ran), int(waited))
         except (OSError, ValueError):
-            return None
-        return time.monotonic(), int(ran), int(waited)
+            scheduled = None
+        return time.monotonic(), self.collections.total, scheduled
 
-    def _what_the_thread_did(self, before: tuple[float, int, int] | None) -> str:
-        after = self._scheduled()
-        if before is None or after is None:
+    def _what_the_thread_did(self, before: tuple[float, float, tuple[int, int] | None]) -> str:
+        if before is None:
             return ""
-        return (f"; over the last {(after[0] - before[0]) * 1000:.0f} ms its thread ran "
-                f"{(after[1] - before[1]) / 1e6:.0f} ms and waited {(after[2] - before[2]) / 1e6:.0f} "
-                "ms for a CPU (the rest asleep: I/O, a lock, the GIL)")
+        after = self._look()
+        said = (f"; over the last {(after[0] - before[0]) * 1000:.0f} ms the process spent "
+                f"{(after[1] - before[1]) * 1000:.0f} ms collecting garbage")
+        if before[2] is not None and after[2] is not None:
+            said += (f", and the loop's thread ran {(after[2][0] - before[2][0]) / 1e6:.0f} ms "
+                     f"and waited {(after[2][1] - before[2][1]) / 1e6:.0f} ms for a CPU (the "
+                     "rest asleep: I/O, a lock, the GIL)")
+        return said

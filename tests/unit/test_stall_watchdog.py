@@ -92,3 +92,31 @@ def test_a_loop_held_by_work_is_seen_running(caplog):
 def test_a_loop_held_asleep_is_seen_not_running(caplog):
     ran, waited = what_the_thread_did(caplog, hold_the_loop_for)
     assert ran + waited < 100
+
+
+def collect_garbage_for(seconds: float) -> None:
+    """Full collections, walking enough objects to take about `seconds`."""
+    import gc
+    heap = [[[] for _ in range(100)] for _ in range(5_000)]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        gc.collect()
+    del heap
+
+
+def test_time_spent_collecting_garbage_is_told_apart(caplog):
+    async def work() -> None:
+        collect_garbage_for(0.5)
+    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
+        run(0.1, work)
+    [ended] = [r.getMessage() for r in caplog.records if "came round" in r.getMessage()]
+    assert int(re.search(r"spent (\d+) ms collecting garbage", ended).group(1)) >= 350
+
+    caplog.clear()
+
+    async def sleep() -> None:
+        hold_the_loop_for(0.5)
+    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
+        run(0.1, sleep)
+    [ended] = [r.getMessage() for r in caplog.records if "came round" in r.getMessage()]
+    assert int(re.search(r"spent (\d+) ms collecting garbage", ended).group(1)) < 50
