@@ -92,6 +92,8 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
             finally:
                 worker.stop()
             stalls = stall_reports(worker.log())
+            checkpoints = [line for line in worker.log().splitlines()
+                           if " checkpoint of " in line and " took " in line]
             if in_view < count or (profile and not profile_path.exists()):
                 print(f"\nview short or no profile; the worker log ends:\n{worker.log()[-3000:]}")
             if profile and profile_path.exists():
@@ -133,6 +135,9 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
     print(f"worker event-loop stalls (GRID_DISPATCH_STALL_MS): {len(stalls)}")
     for report in stalls[:4]:
         print(report)
+    print(f"store checkpoints of 50 ms or more (they hold writers back): {len(checkpoints)}")
+    for line in checkpoints[:8]:
+        print(line)
     p99 = 1000 * quantile(engine.latencies(), 0.99)
     verdict = ("not tested (rate below 2,000/s)" if rate < GOAL_RATE else
                "met" if p99 < GOAL_P99_MS and len(engine.latencies()) == count else "NOT met")

@@ -24,10 +24,12 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 PAGE_BYTES = 4096
+SLOW_CHECKPOINT_S = 0.05   # logged, to be told apart from a stall of the worker's own
 
 
 class BackgroundCheckpoints:
@@ -58,7 +60,13 @@ class BackgroundCheckpoints:
                 self.restarts += 1
 
     def _run_one(self, connection: sqlite3.Connection, mode: str) -> bool:
+        started = time.monotonic()
         busy, pages, copied = connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        took = time.monotonic() - started
+        if took >= SLOW_CHECKPOINT_S:   # a RESTART holds writers (and new readers) back
+            log.warning("%s checkpoint of %s took %.0f ms (%d of %d log pages copied%s)",
+                        mode, self.path.name, took * 1000, max(copied, 0), max(pages, 0),
+                        ", busy" if busy else "")
         if busy:   # another connection's checkpoint ran (another worker's), or a reader stayed
             return False
         self.log_pages, self.copied_pages = max(pages, 0), max(copied, 0)

@@ -113,3 +113,30 @@ def test_the_log_stays_bounded_only_with_restarts_while_commits_keep_coming(tmp_
 def test_an_unknown_checkpoint_mode_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="SQLITE_CHECKPOINTS='sometimes'"):
         sqlite_service(tmp_path / "store.sqlite", checkpoints="sometimes")
+
+
+def test_a_checkpoint_held_up_by_a_reader_is_logged_with_how_long_it_took(tmp_path, caplog):
+    """A RESTART checkpoint waits for readers and meanwhile holds writers back: a slow one
+    is logged, so that a worker's stall can be set beside it."""
+    import logging
+    path = tmp_path / "store.sqlite"
+    service = sqlite_service(path, checkpoints="background")
+    checkpointer = service.factory.checkpointer
+    checkpointer.stop()
+    write_past_the_checkpoint_threshold(service)
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM stored_events").fetchone()   # holds its snapshot
+    service.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "tests:Filler", b"y")])
+    with caplog.at_level(logging.WARNING, logger="infra.store_checkpoints"), \
+            sqlite3.connect(path, timeout=0.2) as connection:
+        assert checkpointer._run_one(connection, "RESTART") is False     # the reader stayed
+    [slow] = [r.getMessage() for r in caplog.records]
+    assert slow.startswith("RESTART checkpoint of store.sqlite took ") and slow.endswith("busy)")
+    reader.execute("COMMIT")
+    with caplog.at_level(logging.WARNING, logger="infra.store_checkpoints"), \
+            sqlite3.connect(path, timeout=0.2) as connection:
+        caplog.clear()
+        assert checkpointer._run_one(connection, "PASSIVE") is True
+    assert not caplog.records    # a quick one is not
+    service.close()
