@@ -91,8 +91,9 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                 seen_all = time.time() - min(engine.sent.values())
             finally:
                 worker.stop()
-            stalls = stall_reports(worker.log())
-            checkpoints = [line for line in worker.log().splitlines()
+            worker_log = worker.log()
+            stalls = stall_reports(worker_log)
+            checkpoints = [line for line in worker_log.splitlines()
                            if " checkpoint of " in line and " took " in line]
             if in_view < count or (profile and not profile_path.exists()):
                 print(f"\nview short or no profile; the worker log ends:\n{worker.log()[-3000:]}")

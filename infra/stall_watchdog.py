@@ -71,7 +71,7 @@ class StallWatchdog:
 
     def _watch(self) -> None:
         held_since: float | None = None   # the last beat before the stall being reported
-        looks: deque = deque(maxlen=8)   # (when, run ns, wait ns) at the watcher's last looks
+        looks: deque = deque(maxlen=8)   # the watcher's last looks (`_look`)
         before = None                    # the last look before the stall began
         while not self._stopped.wait(self.threshold / 4):
             beat = self.beat
@@ -79,7 +79,7 @@ class StallWatchdog:
                 # the heartbeat sleeps a quarter threshold between beats
                 log.warning("event loop came round after about %.0f ms%s",
                             (beat - held_since - self.threshold / 4) * 1000,
-                            self._what_the_thread_did(before))
+                            self._what_happened_since(before))
                 held_since = None
             looks.append(self._look())
             stalled = time.monotonic() - beat
@@ -104,7 +104,7 @@ class StallWatchdog:
             scheduled = None
         return time.monotonic(), self.collections.total, scheduled
 
-    def _what_the_thread_did(self, before: tuple[float, float, tuple[int, int] | None]) -> str:
+    def _what_happened_since(self, before: tuple[float, float, tuple[int, int] | None]) -> str:
         if before is None:
             return ""
         after = self._look()
