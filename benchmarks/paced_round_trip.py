@@ -11,9 +11,9 @@ The measuring process must not add pauses of its own to what it measures:
   raw path and engine alike) was that, not the engine;
 - what is built before sending (the reports) is frozen out of the cyclic collector, whose
   full collections would otherwise walk it while results come in;
-- once all is sent, whether every result is in is asked from the first one missing on:
-  asking over every report held the loop 170 ms at a time in a 180 s run, so the last
-  second's results waited in the consumer (the slowest second of every long run);
+- whether every result is in is counted as they come: asked over every report once all
+  was sent, it held the loop 170 ms at a time in a 180 s run, so the last second's results
+  waited in the consumer (the slowest second of every long run);
 - its own event loop is watched (`StallWatchdog`): a pause of 100 ms or more is counted.
 """
 from __future__ import annotations
@@ -78,8 +78,10 @@ async def measure(bootstrap: str, send_topic: str, read_topic: str, reports: lis
             batches = await consumer.getmany(timeout_ms=100)
             now = time.time()
             for record in (r for batch in batches.values() for r in batch):
-                if (report_id := result_of(record)) is not None:
-                    run.arrived.setdefault(report_id, now)  # the first: repeats are dropped
+                report_id = result_of(record)
+                if report_id is not None and report_id not in run.arrived:  # repeats dropped
+                    run.arrived[report_id] = now
+                    run.answered += report_id in run.sent
 
     async def until(condition, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -92,27 +94,13 @@ async def measure(bootstrap: str, send_topic: str, read_topic: str, reports: lis
         await paced_send(bootstrap, send_topic, warmup, rate, {})
         await until(lambda: warmup[0]["report_id"] in run.arrived, 120)
         await paced_send(bootstrap, send_topic, reports, rate, run.sent)
-        await until(every_answer_in(run), timeout)
+        await until(lambda: run.answered >= len(run.sent), timeout)
     finally:
         reading.cancel()
         watching.cancel()
         await consumer.stop()
         gc.unfreeze()
     return run
-
-
-def every_answer_in(run: Run):
-    """Whether every report sent has its result, asked every 10 ms while the last results
-    come in: each time from the first report still unanswered on, not over all of them (a
-    scan of 360,000 took the loop for 170 ms at a time, and the consumer waited)."""
-    keys, first_unanswered = list(run.sent), 0
-
-    def answered() -> bool:
-        nonlocal first_unanswered
-        while first_unanswered < len(keys) and keys[first_unanswered] in run.arrived:
-            first_unanswered += 1
-        return first_unanswered == len(keys)
-    return answered
 
 
 def undelivered(pending: list[asyncio.Future]) -> list[asyncio.Future]:
@@ -128,6 +116,7 @@ class Run:
     sent: dict[str, float]
     arrived: dict[str, float]
     own_stalls: list[float] = field(default_factory=list)  # when this process's loop stalled
+    answered: int = 0    # reports sent whose result has come
 
     def latencies(self) -> list[float]:
         return [self.arrived[key] - at for key, at in self.sent.items() if key in self.arrived]
