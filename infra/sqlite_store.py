@@ -60,6 +60,7 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         self._readers = threading.local()
         self._opened: list[sqlite3.Connection] = []   # every thread's, to close them all
         self._opening = threading.Lock()
+        self._max_versions_statements: dict[int, str] = {}   # by how many ids
 
     def select_events(self, originator_id: UUID | str, *, gt: int | None = None,
                       lte: int | None = None, desc: bool = False,
@@ -98,9 +99,12 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         ids = list(originator_ids)
         for start in range(0, len(ids), 500):
             chunk = {i.hex: i for i in ids[start:start + 500]}
-            statement = (f"SELECT originator_id, MAX(originator_version) FROM "
-                         f"{self.events_table_name} WHERE originator_id IN "
-                         f"({','.join('?' * len(chunk))}) GROUP BY originator_id")
+            statement = self._max_versions_statements.get(len(chunk))
+            if statement is None:   # one text a length, so sqlite3's statement cache hits
+                statement = self._max_versions_statements[len(chunk)] = (
+                    f"SELECT originator_id, MAX(originator_version) FROM "
+                    f"{self.events_table_name} WHERE originator_id IN "
+                    f"({','.join('?' * len(chunk))}) GROUP BY originator_id")
             connection = self._reader()
             if connection is not None:
                 rows = connection.execute(statement, list(chunk)).fetchall()

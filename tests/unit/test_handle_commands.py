@@ -112,12 +112,12 @@ def test_an_incident_changed_by_another_writer_meanwhile_gets_the_command_once(w
     what is stored, once, and both changes are kept."""
     service, handler = world
     holder = service.get_incident(INCIDENT).department
-    load, load_many, raced = service.get_incident, service.get_incidents, []
+    load_many, raced = service.get_incidents, []
 
     def load_then_change(incident_ids):
         found = load_many(incident_ids)
         if not raced:
-            other = load(INCIDENT)
+            other = service.repository.get(INCIDENT)   # another writer's copy
             other.urge(by="supervisor", note="hurry", at=other.reported_at)
             service.save(other)
             raced.append(INCIDENT)
