@@ -55,11 +55,21 @@ def children_of(parent: int) -> list[int]:
 
 
 def alive(pid: int) -> bool:
+    """Whether any thread of the process is still running. Its first thread alone is not
+    enough: that one shows as a zombie as soon as it has exited, while another thread may
+    still be on its way out holding the process's files (and so its lease)."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+        threads = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return False
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/stat") as stat:
+                if stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X"):
+                    return True
+        except OSError:
+            continue
+    return False
 
 
 def reports_routed(port: int) -> float:
