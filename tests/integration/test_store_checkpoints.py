@@ -140,3 +140,53 @@ def test_a_checkpoint_held_up_by_a_reader_is_logged_with_how_long_it_took(tmp_pa
         assert checkpointer._run_one(connection, "PASSIVE") is True
     assert not caplog.records    # a quick one is not
     service.close()
+
+
+def writer_wait_beside_a_restart(path, checkpointer, connection) -> tuple[float, bool]:
+    """A reader stays on the log for 0.6 s; meanwhile a RESTART checkpoint is tried on
+    `connection` and, 50 ms later, a writer commits: how long the writer waited, and
+    whether the RESTART ran."""
+    import threading
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM stored_events").fetchone()   # holds its snapshot
+    threading.Timer(0.6, lambda: reader.execute("COMMIT")).start()
+    checkpointer.restart_pages, restarts = 1, checkpointer.restarts
+    trying = threading.Thread(target=checkpointer.checkpoint, args=(connection,))
+    trying.start()
+    time.sleep(0.05)
+    with sqlite3.connect(path, timeout=5, isolation_level=None) as writer:
+        started = time.monotonic()
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO stored_events VALUES (?, 1, 'tests:Filler', x'00')",
+                       (uuid.uuid4().bytes,))
+        writer.execute("COMMIT")
+        waited = time.monotonic() - started
+    trying.join()
+    time.sleep(0.7)   # the reader gone
+    reader.close()
+    return waited, checkpointer.restarts > restarts
+
+
+def test_a_restart_that_finds_a_reader_gives_way_rather_than_hold_writers_back(tmp_path):
+    """SQLite makes a RESTART wait for readers holding the writers' lock. The thread's own
+    connection (no busy timeout) gives way at once; one that waits, as it used to (1 s),
+    holds the writer until the reader has gone."""
+    path = tmp_path / "store.sqlite"
+    service = sqlite_service(path, checkpoints="background")
+    checkpointer = service.factory.checkpointer
+    checkpointer.stop()
+    write_past_the_checkpoint_threshold(service)
+    service.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "tests:Filler", b"y")])
+
+    waited, restarted = writer_wait_beside_a_restart(path, checkpointer, checkpointer.connect())
+    assert not restarted and waited < 0.2, f"the writer waited {waited * 1000:.0f} ms"
+    # Tried again with nothing in the way, it runs.
+    checkpointer.checkpoint(checkpointer.connect())
+    assert checkpointer.restarts == 1
+
+    service.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "tests:Filler", b"z")])
+    waiting = sqlite3.connect(path, timeout=1, check_same_thread=False)
+    waited, restarted = writer_wait_beside_a_restart(path, checkpointer, waiting)
+    assert waited > 0.3, f"a waiting RESTART held the writer only {waited * 1000:.0f} ms"
+    service.close()
