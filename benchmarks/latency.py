@@ -136,13 +136,26 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
     print(f"worker event-loop stalls (GRID_DISPATCH_STALL_MS): {len(stalls)}")
     for report in stalls[:4]:
         print(report)
-    print(f"store checkpoints of 50 ms or more (they hold writers back): {len(checkpoints)}")
+    print(f"store checkpoints of 50 ms or more: {checkpoint_summary(checkpoints)}")
     for line in checkpoints[:8]:
         print(line)
     p99 = 1000 * quantile(engine.latencies(), 0.99)
     verdict = ("not tested (rate below 2,000/s)" if rate < GOAL_RATE else
                "met" if p99 < GOAL_P99_MS and len(engine.latencies()) == count else "NOT met")
     print(f"goal p99 < {GOAL_P99_MS:.0f} ms at {GOAL_RATE:,}/s: {verdict} (p99 {p99:.1f} ms)")
+
+
+def checkpoint_summary(lines: list[str]) -> str:
+    """How many of each mode, and the longest: a RESTART holds writers back while it copies
+    and syncs, a PASSIVE one holds no one back (infra/store_checkpoints.py)."""
+    took: dict[str, list[int]] = {}
+    for line in lines:
+        words = line.split()
+        mode = words[words.index("checkpoint") - 1]
+        took.setdefault(mode, []).append(int(words[words.index("took") + 1]))
+    return f"{len(lines)}" + "".join(
+        f"; {mode} {len(times)}, the longest {max(times)} ms"
+        for mode, times in sorted(took.items(), key=lambda item: item[0] != "RESTART"))
 
 
 def stall_reports(log: str, stack_lines: int = 24) -> list[str]:

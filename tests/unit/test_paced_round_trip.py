@@ -49,3 +49,17 @@ def test_the_latency_benchmark_finds_the_workers_stall_reports_in_its_log():
     [innermost] = stall_reports(log, stack_lines=1)   # where the loop was held, not the top
     assert innermost.splitlines()[1] == "    return step.record(prepared)"
 
+
+
+def test_the_latency_benchmark_counts_slow_checkpoints_by_mode_with_the_longest():
+    from benchmarks.latency import checkpoint_summary
+    lines = [
+        "[2026-11-28 00:01:00,000] [7] [WARNING] PASSIVE checkpoint of store.sqlite took 58 ms "
+        "(6699 of 6699 log pages copied)",
+        "[2026-11-28 00:01:09,000] [7] [WARNING] RESTART checkpoint of store.sqlite took 52 ms "
+        "(6431 of 6431 log pages copied, busy)",
+        "[2026-11-28 00:01:30,000] [8] [WARNING] PASSIVE checkpoint of store.sqlite took 101 ms "
+        "(3507 of 3507 log pages copied)"]
+    assert checkpoint_summary(lines) == ("3; RESTART 1, the longest 52 ms; "
+                                         "PASSIVE 2, the longest 101 ms")
+    assert checkpoint_summary([]) == "0"
