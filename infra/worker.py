@@ -59,6 +59,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
     views = None
     if role == "inbound":
         route_reports.duplicates = duplicates_from_store(route_reports.service, rules)
+        route_reports.duplicates.spread_tables()   # grown live: no long pause (incident_table.py)
         if not settings.sole_inbound:   # (else fed by its own records, below)
             follow_into_duplicates(app, settings, bootstrap, route_reports.duplicates,
                                    events_from)
@@ -67,6 +68,7 @@ def create_worker_app(settings: Settings, bootstrap: str, route_reports: RouteRe
         views = views_from_store(route_reports.service, show_progress=False,
                                  duplicate_rules=rules, keep_finished=settings.keep_finished,
                                  on_release=view_store.save_rows)
+        views.spread_tables()   # grown live from here: no long pause (incident_table.py)
         # The route step finds the originals of repeated reports in the views' index, which
         # the event stream keeps current (closings included), from whichever worker.
         route_reports.duplicates = views.duplicates

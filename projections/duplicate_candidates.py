@@ -23,6 +23,7 @@ from typing import Any
 
 from policies.duplicates import DuplicateRules
 from projections.geo_cells import cell_of, cells_near, metres_between
+from projections.incident_table import IncidentTable
 from projections.open_incidents import CLOSING_EVENTS
 
 CLOSING = CLOSING_EVENTS
@@ -146,6 +147,12 @@ class DuplicateCandidates:
         open or closed."""
         with self._lock:
             return dict(self.incidents)
+
+    def spread_tables(self) -> None:
+        """Its tables by incident spread over shards (projections/incident_table.py)."""
+        with self._lock:
+            self.incidents = IncidentTable(self.incidents)
+            self._keys_of = IncidentTable(self._keys_of)
 
     # -- inside -------------------------------------------------------------------------
     def _add(self, incident_id: str, candidate: Candidate, recorded_at: datetime) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from projections.duplicate_candidates import DuplicateCandidates
 from projections.finished_incidents import FinishedIncidents
 from projections.incident_facts import IncidentFactsView
+from projections.incident_table import IncidentTable
 from projections.open_incidents import IncidentRow, OpenIncidentsByDepartment
 from policies.calendar_timeline import CalendarRangeError
 from projections.sla_clock import SlaClocks
@@ -51,6 +52,14 @@ class Views:
                 remaining = self._skip_failed(remaining, error)
         if self.finished is not None:
             self.finished.note(batch)
+
+    def spread_tables(self) -> None:
+        """For a live worker, once replayed: its tables by incident spread over shards, so
+        that they grow without a pause (projections/incident_table.py)."""
+        self.open_incidents.rows = IncidentTable(self.open_incidents.rows)
+        self.facts.facts = IncidentTable(self.facts.facts)
+        self.sla.incidents = IncidentTable(self.sla.incidents)
+        self.duplicates.spread_tables()
 
     def release_finished(self) -> dict[str, IncidentRow]:
         """Let go of the incidents that ended more than `keep_finished` ago (see
@@ -109,5 +118,5 @@ class Views:
 
     def state(self) -> dict[str, Any]:
         """Everything the views hold, as comparable values (for live-versus-replay checks)."""
-        return {"open_incidents": self.open_incidents.rows, "facts": self.facts.facts,
-                "sla": self.sla.incidents, "duplicates": self.duplicates.state()}
+        return {"open_incidents": dict(self.open_incidents.rows), "facts": dict(self.facts.facts),
+                "sla": dict(self.sla.incidents), "duplicates": self.duplicates.state()}

@@ -7,6 +7,7 @@ events are resent. The replay reads the store in its own order, once.
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from projections.incident_table import IncidentTable
 from projections.views import Views
 from tests.unit.story import histories
 
@@ -40,10 +41,15 @@ def test_live_views_equal_the_replay(data):
             back = data.draw(st.integers(1, positions[p] - len(chunk)))
             chunk = parts[p][positions[p] - len(chunk) - back:positions[p] - len(chunk)] + chunk
         stream.append(chunk)
-    live = Views()
-    for batch in stream:
+    # A worker replays into plain dicts, then spreads its tables before it goes live
+    # (projections/incident_table.py): at any point of the stream here.
+    live, spread_after = Views(), data.draw(st.integers(0, len(stream)))
+    for index, batch in enumerate(stream):
+        if index == spread_after:
+            live.spread_tables()
         live.apply(batch)
     assert live.state() == replayed.state()
+    assert isinstance(live.facts.facts, IncidentTable) == (spread_after < len(stream))
 
 
 def test_an_event_beyond_the_calendar_is_a_visible_problem_and_the_rest_still_counts():
