@@ -156,6 +156,7 @@ def writer_wait_beside_a_restart(path, checkpointer, connection) -> tuple[float,
     trying.start()
     time.sleep(0.05)
     with sqlite3.connect(path, timeout=5, isolation_level=None) as writer:
+        writer.execute("PRAGMA synchronous=OFF")   # its own commit: no fsync to wait for
         started = time.monotonic()
         writer.execute("BEGIN IMMEDIATE")
         writer.execute("INSERT INTO stored_events VALUES (?, 1, 'tests:Filler', x'00')",
@@ -180,7 +181,7 @@ def test_a_restart_that_finds_a_reader_gives_way_rather_than_hold_writers_back(t
     service.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "tests:Filler", b"y")])
 
     waited, restarted = writer_wait_beside_a_restart(path, checkpointer, checkpointer.connect())
-    assert not restarted and waited < 0.2, f"the writer waited {waited * 1000:.0f} ms"
+    assert not restarted and waited < 0.25, f"the writer waited {waited * 1000:.0f} ms"
     # Tried again with nothing in the way, it runs.
     checkpointer.checkpoint(checkpointer.connect())
     assert checkpointer.restarts == 1
@@ -188,5 +189,5 @@ def test_a_restart_that_finds_a_reader_gives_way_rather_than_hold_writers_back(t
     service.recorder.insert_events([StoredEvent(uuid.uuid4(), 1, "tests:Filler", b"z")])
     waiting = sqlite3.connect(path, timeout=1, check_same_thread=False)
     waited, restarted = writer_wait_beside_a_restart(path, checkpointer, waiting)
-    assert waited > 0.3, f"a waiting RESTART held the writer only {waited * 1000:.0f} ms"
+    assert waited > 0.45, f"a waiting RESTART held the writer only {waited * 1000:.0f} ms"
     service.close()
