@@ -18,8 +18,8 @@ Writers (`journal_size_limit`) then cut the file back to that size.
 
 A RESTART must also wait for every reader to be off the log, and SQLite makes it wait
 holding the writers' lock, asleep in its busy handler (1, 2, 5, 10 ... ms at a time), while
-writers queue behind it asleep in theirs: a worker whose loop commits waited with it (such
-checkpoints took 50-115 ms under load). This thread's connection has no busy timeout, so a
+writers queue behind it asleep in theirs: a worker whose loop commits waited with it, for
+as long as any reader stayed. This thread's connection has no busy timeout, so a
 RESTART that finds a writer or a reader gives way at once, and is tried again a few
 milliseconds later, and at the next turn: it only ever holds writers back for its own copy.
 
