@@ -12,6 +12,13 @@ statistics (/proc/self/task/<id>/schedstat), how long the loop's thread ran on a
 how long it was ready but waited for one. A step's own work shows as running; a machine
 too busy as waiting; the rest of the time the thread slept (on I/O, a lock, the GIL held
 by another thread).
+
+Where it slept is asked of the kernel when the stall is first reported: the thread's
+state (R running, S asleep, D asleep and not to be woken: mostly disk I/O) and, where
+Linux shows it (/proc/self/task/<id>/stack, to root), the innermost kernel functions it
+is in. An inbound worker held 533 ms asleep in a SQLite read could not be told apart
+otherwise: the disk, a file lock, SQLite's own retry sleeps and the GIL all look alike
+from Python.
 """
 from __future__ import annotations
 
@@ -90,8 +97,26 @@ class StallWatchdog:
                 self.on_stall()
                 frame = sys._current_frames().get(self._loop_thread)
                 stack = "".join(traceback.format_stack(frame)) if frame else "(gone)\n"
-                log.warning("event loop held for %.0f ms so far, in:\n%s", stalled * 1000,
-                            stack.rstrip())
+                log.warning("event loop held for %.0f ms so far%s, in:\n%s", stalled * 1000,
+                            self._in_the_kernel(), stack.rstrip())
+
+    def _in_the_kernel(self, calls: int = 6) -> str:
+        """The loop's thread as the kernel has it now: its state, and its innermost kernel
+        functions where they can be read."""
+        task = f"/proc/self/task/{self._loop_task}"
+        try:
+            with open(f"{task}/stat") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            return ""
+        try:
+            with open(f"{task}/stack") as stack:
+                names = [line.split("] ", 1)[-1].split("+", 1)[0]
+                         for line in stack.read().splitlines() if line.strip()]
+        except OSError:
+            names = []
+        return f" (its thread: state {state}" + (
+            f", in the kernel at {' < '.join(names[:calls])})" if names else ")")
 
     def _look(self) -> tuple[float, float, tuple[int, int] | None]:
         """(now, seconds collecting garbage so far, (ns the loop's thread has run, ns it

@@ -120,3 +120,25 @@ def test_time_spent_collecting_garbage_is_told_apart(caplog):
         run(0.1, sleep)
     [ended] = [r.getMessage() for r in caplog.records if "came round" in r.getMessage()]
     assert int(re.search(r"spent (\d+) ms collecting garbage", ended).group(1)) < 50
+
+
+def test_where_a_held_loop_sleeps_is_asked_of_the_kernel(caplog):
+    """Held asleep, its thread is seen asleep (S); where the kernel shows its stack (to
+    root), the sleep's own kernel function is named. Held by work, it is seen running."""
+    async def asleep() -> None:
+        hold_the_loop_for(0.5)
+    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
+        run(0.1, asleep)
+    [held] = [r.getMessage() for r in caplog.records if "event loop held" in r.getMessage()]
+    assert "(its thread: state S" in held
+    if os.access(f"/proc/self/task/{threading.get_native_id()}/stack", os.R_OK):
+        assert re.search(r"in the kernel at [^)]*nanosleep", held), held.splitlines()[0]
+
+    caplog.clear()
+
+    async def working() -> None:
+        spin_the_loop_for(0.5)
+    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
+        run(0.1, working)
+    [held] = [r.getMessage() for r in caplog.records if "event loop held" in r.getMessage()]
+    assert "(its thread: state R" in held
