@@ -66,13 +66,23 @@ def spin_the_loop_for(seconds: float) -> None:
         pass
 
 
-def what_the_thread_did(caplog, hold) -> tuple[int, int]:
-    """(ms the loop's thread ran, ms it waited for a CPU), as the stall's end report says."""
+def report_of(caplog, hold, kind: str) -> str:
+    """The one report starting with `kind` ("event loop held", "event loop came round")
+    about a loop held 0.5 s by `hold`, watched at 0.1 s (the held one's stack shows the
+    caller's lines, `kind` among them)."""
+    caplog.clear()
+
     async def work() -> None:
         hold(0.5)
     with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
         run(0.1, work)
-    [ended] = [r.getMessage() for r in caplog.records if "came round" in r.getMessage()]
+    [message] = [r.getMessage() for r in caplog.records if r.getMessage().startswith(kind)]
+    return message
+
+
+def what_the_thread_did(caplog, hold) -> tuple[int, int]:
+    """(ms the loop's thread ran, ms it waited for a CPU), as the stall's end report says."""
+    ended = report_of(caplog, hold, "event loop came round")
     ran, waited = re.search(r"ran (\d+) ms and waited (\d+) ms", ended).groups()
     return int(ran), int(waited)
 
@@ -105,40 +115,17 @@ def collect_garbage_for(seconds: float) -> None:
 
 
 def test_time_spent_collecting_garbage_is_told_apart(caplog):
-    async def work() -> None:
-        collect_garbage_for(0.5)
-    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
-        run(0.1, work)
-    [ended] = [r.getMessage() for r in caplog.records if "came round" in r.getMessage()]
+    ended = report_of(caplog, collect_garbage_for, "event loop came round")
     assert int(re.search(r"spent (\d+) ms collecting garbage", ended).group(1)) >= 350
-
-    caplog.clear()
-
-    async def sleep() -> None:
-        hold_the_loop_for(0.5)
-    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
-        run(0.1, sleep)
-    [ended] = [r.getMessage() for r in caplog.records if "came round" in r.getMessage()]
+    ended = report_of(caplog, hold_the_loop_for, "event loop came round")
     assert int(re.search(r"spent (\d+) ms collecting garbage", ended).group(1)) < 50
 
 
 def test_where_a_held_loop_sleeps_is_asked_of_the_kernel(caplog):
     """Held asleep, its thread is seen asleep (S); where the kernel shows its stack (to
     root), the sleep's own kernel function is named. Held by work, it is seen running."""
-    async def asleep() -> None:
-        hold_the_loop_for(0.5)
-    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
-        run(0.1, asleep)
-    [held] = [r.getMessage() for r in caplog.records if "event loop held" in r.getMessage()]
+    held = report_of(caplog, hold_the_loop_for, "event loop held")
     assert "(its thread: state S" in held
     if os.access(f"/proc/self/task/{threading.get_native_id()}/stack", os.R_OK):
         assert re.search(r"in the kernel at [^)]*nanosleep", held), held.splitlines()[0]
-
-    caplog.clear()
-
-    async def working() -> None:
-        spin_the_loop_for(0.5)
-    with caplog.at_level(logging.WARNING, logger="grid_dispatch.worker"):
-        run(0.1, working)
-    [held] = [r.getMessage() for r in caplog.records if "event loop held" in r.getMessage()]
-    assert "(its thread: state R" in held
+    assert "(its thread: state R" in report_of(caplog, spin_the_loop_for, "event loop held")
