@@ -96,7 +96,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
             checkpoints = [line for line in worker_log.splitlines()
                            if " checkpoint of " in line and " took " in line]
             if in_view < count or (profile and not profile_path.exists()):
-                print(f"\nview short or no profile; the worker log ends:\n{worker.log()[-3000:]}")
+                print(f"\nview short or no profile; the worker log ends:\n{worker_log[-3000:]}")
             if profile and profile_path.exists():
                 show_profile(profile_path)
         finally:
