@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from policies.duplicates import DuplicateRules
-from projections.geo_cells import cell_of, cells_near, metres_between
 from projections.incident_table import IncidentTable
+from projections.place_index import PlaceIndex
 from projections.open_incidents import CLOSING_EVENTS
 
 CLOSING = CLOSING_EVENTS
@@ -47,9 +47,7 @@ class DuplicateCandidates:
     def __init__(self, rules: DuplicateRules | None = None):
         self.rules = rules or DuplicateRules.load()
         self.incidents: dict[str, Candidate] = {}
-        # place key -> the open incidents there (a dict for an ordered set)
-        self._buckets: dict[tuple, dict[str, None]] = {}
-        self._keys_of: dict[str, list[tuple]] = {}        # incident -> its buckets' keys
+        self.places = PlaceIndex(self.rules, lambda category: self._rule(category)[1])
         self._by_recording: list[tuple[datetime, str]] = []   # a heap: who leaves next
         self._newest: datetime | None = None
         self._lock = threading.RLock()
@@ -130,13 +128,14 @@ class DuplicateCandidates:
             return None
         earliest, best = reported_at - window, None
         with self._lock:
-            for other_id in self._nearby(category, point, address, grid):
+            for other_id in self.places.nearby(category, point, address, grid):
                 other = self.incidents.get(other_id)
                 if (other is None or not other.is_open or other_id == incident_id
                         or other.category != category
                         or not earliest <= other.reported_at <= reported_at
                         or other_id in skip
-                        or not self._same_place(other, category, point, address, grid)):
+                        or not self.places.same_place(other, category, point, address,
+                                                      grid)):
                     continue
                 if best is None or (other.reported_at, other_id) < best:
                     best = (other.reported_at, other_id)
@@ -152,7 +151,7 @@ class DuplicateCandidates:
         """Its tables by incident spread over shards (projections/incident_table.py)."""
         with self._lock:
             self.incidents = IncidentTable(self.incidents)
-            self._keys_of = IncidentTable(self._keys_of)
+            self.places.spread_tables()
 
     # -- inside -------------------------------------------------------------------------
     def _add(self, incident_id: str, candidate: Candidate, recorded_at: datetime) -> None:
@@ -184,51 +183,10 @@ class DuplicateCandidates:
         return rule
 
     def _index(self, incident_id: str, c: Candidate) -> None:
-        """File the incident under the keys of its place as it stands now (and only them)."""
-        keys = self._keys(c.category, c.point, c.address, c.grid, near=False)
-        if self._keys_of.get(incident_id) == keys:
-            return
-        self._unindex(incident_id)
-        self._keys_of[incident_id] = keys
-        buckets = self._buckets
-        for key in keys:
-            bucket = buckets.get(key)
-            if bucket is None:
-                buckets[key] = {incident_id: None}
-            else:
-                bucket[incident_id] = None
+        self.places.file(incident_id, c.category, c.point, c.address, c.grid)
 
     def _unindex(self, incident_id: str) -> None:
-        buckets = self._buckets
-        for key in self._keys_of.pop(incident_id, ()):
-            bucket = buckets.get(key)
-            if bucket is not None:
-                bucket.pop(incident_id, None)
-                if not bucket:
-                    del buckets[key]
-
-    def _nearby(self, category, point, address, grid) -> Iterator[str]:
-        buckets = self._buckets
-        for key in self._keys(category, point, address, grid, near=True):
-            yield from buckets.get(key, ())
-
-    def _keys(self, category, point, address, grid, near: bool) -> list[tuple]:
-        keys = [("address", category, address)] if address else []
-        if grid and self._rule(category)[1]:
-            keys.append(("grid", category, grid))
-        if point:
-            radius = self.rules.radius_m
-            keys += [(category, *cell) for cell in
-                     (cells_near(point, radius) if near else [cell_of(point, radius)])]
-        return keys
-
-    def _same_place(self, other: Candidate, category, point, address, grid) -> bool:
-        if address and other.address == address:
-            return True
-        if grid and other.grid == grid and self._rule(category)[1]:
-            return True
-        return bool(point and other.point
-                    and metres_between(point, other.point) <= self.rules.radius_m)
+        self.places.remove(incident_id)
 
 
 def point_of(location: dict[str, Any]) -> tuple[float, float] | None:

@@ -110,7 +110,7 @@ def test_the_window_is_kept_exactly_and_what_is_older_leaves_its_buckets():
     window = {f"I{m:03d}" for m in range(0, 300, 5)
               if T0 + timedelta(minutes=m) >= newest - RULES.longest_window}
     assert set(index.incidents) == set(index.state()) == window
-    assert {i for bucket in index._buckets.values() for i in bucket} == window
+    assert {i for bucket in index.places.buckets.values() for i in bucket} == window
     assert index.original_of("new", "a.x", newest, None, "A290", None) == "I290"
     assert index.original_of("new", "a.x", newest, None, "A100", None) is None  # long ago
 
@@ -144,12 +144,12 @@ def test_an_addition_files_only_itself_and_a_closing_takes_only_itself_out(monke
     index.apply([{"incident_id": f"I{n:03d}", "version": 4, "type": "Closed"}
                  for n in range(0, 200, 2)])
     assert len(index.state()) == 200   # closed ones are still known (a resend changes nothing)
-    assert {i for bucket in index._buckets.values() for i in bucket} == \
+    assert {i for bucket in index.places.buckets.values() for i in bucket} == \
         {f"I{n:03d}" for n in range(1, 200, 2)}
     index.apply([{"incident_id": "I000", "version": 5, "type": "Located",   # closed: stays out
                   "place": {"address": "A0", "grid": None}}])
-    assert not any("I000" in bucket for bucket in index._buckets.values())
+    assert not any("I000" in bucket for bucket in index.places.buckets.values())
     index.apply([{"incident_id": "I001", "version": 5, "type": "Reclassified",
                   "category": "b.y"}])
-    filed_under = [key for key, bucket in index._buckets.items() if "I001" in bucket]
+    filed_under = [key for key, bucket in index.places.buckets.items() if "I001" in bucket]
     assert filed_under and all("b.y" in key for key in filed_under)   # not under a.x any more
