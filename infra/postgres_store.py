@@ -48,6 +48,11 @@ class SeveralPositionsPostgresRecorder(PostgresProcessRecorder):
             "WHERE originator_id = ANY(%s) GROUP BY originator_id"
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name))
+        self.max_tracking_ids_statement = SQL(
+            "SELECT application_name, MAX(notification_id) FROM {schema}.{table} "
+            "WHERE application_name = ANY(%s) GROUP BY application_name"
+        ).format(schema=Identifier(self.datastore.schema),
+                 table=Identifier(self.tracking_table_name))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)   # as its reads
     def max_versions(self, originator_ids: Collection[UUID]) -> dict[UUID, int]:
@@ -59,6 +64,17 @@ class SeveralPositionsPostgresRecorder(PostgresProcessRecorder):
             rows = connection.execute(self.max_versions_statement, (list(originator_ids),),
                                       prepare=True).fetchall()
         return {row["originator_id"]: row["max"] for row in rows}
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def max_tracking_ids(self, application_names: Collection[str]) -> dict[str, int]:
+        """Each input stream's tracked position (those with none left out): one round trip
+        for a batch's partitions."""
+        if not application_names:
+            return {}
+        with self.datastore.get_connection() as connection:
+            rows = connection.execute(self.max_tracking_ids_statement,
+                                      (list(application_names),), prepare=True).fetchall()
+        return {row["application_name"]: row["max"] for row in rows}
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> None:

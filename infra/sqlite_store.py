@@ -60,7 +60,7 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
         self._readers = threading.local()
         self._opened: list[sqlite3.Connection] = []   # every thread's, to close them all
         self._opening = threading.Lock()
-        self._max_versions_statements: dict[int, str] = {}   # by how many ids
+        self._max_statements: dict[tuple[str, int], str] = {}   # by table and how many keys
 
     def select_events(self, originator_id: UUID | str, *, gt: int | None = None,
                       lte: int | None = None, desc: bool = False,
@@ -95,25 +95,36 @@ class BatchInsertProcessRecorder(SQLiteProcessRecorder):
     def max_versions(self, originator_ids: Collection[UUID]) -> dict[UUID, int]:
         """Each incident's last stored version (those with none left out), in one query a
         few hundred ids."""
-        found: dict[UUID, int] = {}
-        ids = list(originator_ids)
-        for start in range(0, len(ids), 500):
-            chunk = {i.hex: i for i in ids[start:start + 500]}
-            statement = self._max_versions_statements.get(len(chunk))
+        by_stored = {i.hex: i for i in originator_ids}
+        return {by_stored[stored_id]: version for stored_id, version in self._max_by(
+            self.events_table_name, "originator_id", "originator_version", list(by_stored))}
+
+    def max_tracking_ids(self, application_names: Collection[str]) -> dict[str, int]:
+        """Each input stream's tracked position (those with none left out), in one query:
+        a batch's partitions, where `max_tracking_id` asks for each in a transaction of
+        its own on the pool's connection."""
+        return dict(self._max_by("tracking", "application_name", "notification_id",
+                                 list(application_names)))
+
+    def _max_by(self, table: str, key: str, column: str, keys: list) -> list[tuple]:
+        """(key, MAX(column)) for each of `keys` found in `table`, on the thread's read
+        connection."""
+        rows: list[tuple] = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            statement = self._max_statements.get((table, len(chunk)))
             if statement is None:   # one text a length, so sqlite3's statement cache hits
-                statement = self._max_versions_statements[len(chunk)] = (
-                    f"SELECT originator_id, MAX(originator_version) FROM "
-                    f"{self.events_table_name} WHERE originator_id IN "
-                    f"({','.join('?' * len(chunk))}) GROUP BY originator_id")
+                statement = self._max_statements[table, len(chunk)] = (
+                    f"SELECT {key}, MAX({column}) FROM {table} WHERE {key} IN "
+                    f"({','.join('?' * len(chunk))}) GROUP BY {key}")
             connection = self._reader()
             if connection is not None:
-                rows = connection.execute(statement, list(chunk)).fetchall()
+                rows += connection.execute(statement, chunk).fetchall()
             else:   # in memory, or named by URI: the pool's connection
                 with self.datastore.transaction(commit=False) as cursor:
-                    cursor.execute(statement, list(chunk))
-                    rows = cursor.fetchall()
-            found.update((chunk[stored_id], version) for stored_id, version in rows)
-        return found
+                    cursor.execute(statement, chunk)
+                    rows += cursor.fetchall()
+        return rows
 
     def close_readers(self) -> None:
         with self._opening:

@@ -46,8 +46,9 @@ def fresh_by_stream(service: IncidentService, messages: Sequence[InboundMessage]
     for message in messages:
         by_stream.setdefault(message.stream, []).append(message)
     fresh_streams, redelivered = [], 0
+    tracked = service.tracked_positions(by_stream)
     for stream, batch in by_stream.items():
-        done = service.tracked_position(stream) or 0
+        done = tracked.get(stream, 0)
         fresh = [m for m in batch if m.offset + 1 > done]
         redelivered += len(batch) - len(fresh)
         if fresh:

@@ -48,6 +48,19 @@ class IncidentService(Application[UUID]):
         """The highest position recorded for an input stream (e.g. `topic:partition`)."""
         return self.process_recorder.max_tracking_id(stream)
 
+    def tracked_positions(self, streams: Iterable[str]) -> dict[str, int]:
+        """The highest position recorded for each of several input streams, those with none
+        left out: one query on the engine's recorders."""
+        ask = getattr(self.recorder, "max_tracking_ids", None)
+        if ask is not None:
+            return ask(list(streams))
+        found = {}
+        for stream in streams:
+            position = self.tracked_position(stream)
+            if position is not None:
+                found[stream] = position
+        return found
+
     def existing(self, incident_ids: Iterable[UUID]) -> set[UUID]:
         return set(self.max_versions(incident_ids))
 

@@ -38,6 +38,15 @@ class IncidentStoreContract:
         assert service.tracked_position("incidents.reported:1") is None
         assert service.existing([incident.id, new_incident("B").id]) == {incident.id}
 
+    def test_the_positions_of_several_streams_are_asked_together(self, service):
+        service.record([new_incident("A")], Tracking("incidents.reported:0", 3))
+        service.record([new_incident("B")], Tracking("incidents.reported:0", 7))
+        service.record([new_incident("C")], Tracking("incidents.commands:2", 4))
+        streams = ["incidents.reported:0", "incidents.commands:2", "incidents.reported:5"]
+        assert service.tracked_positions(streams) == {"incidents.reported:0": 7,
+                                                      "incidents.commands:2": 4}
+        assert service.tracked_positions([]) == {}
+
     def test_a_store_is_told_apart_by_its_first_record(self, service, tmp_path):
         from infra.store import store_identity
         assert store_identity(service) is None
@@ -216,6 +225,14 @@ def test_the_batch_recorder_selects_what_the_stock_recorder_selects(tmp_path):
                 batch, stock = (store.recorder.select_events(originator_id, **options)
                                 for store in stores)
                 assert batch == stock
+
+
+def test_positions_are_asked_a_few_hundred_streams_a_query(tmp_path):
+    service = sqlite_service(tmp_path / "store.sqlite")
+    streams = [f"topic:{n}" for n in range(1_203)]
+    service.record([new_incident("A")], *(Tracking(s, n + 1) for n, s in enumerate(streams)))
+    assert service.tracked_positions(streams + ["topic:none"]) == {
+        s: n + 1 for n, s in enumerate(streams)}
 
 
 def test_the_commit_durability_is_set_on_every_connection(tmp_path):
