@@ -72,13 +72,14 @@ def add_inbound_tasks(app: faust.App, settings: Settings, bootstrap: str, steps:
     @app.task
     async def consume_reports() -> None:
         await keep_running("route consumer", lambda: consume_batches(
-            bootstrap, topics.reported, settings.route_group, settings.batch_size, tracked, route))
+            bootstrap, topics.reported, settings.route_group, settings.batch_size, tracked, route,
+            fetch_wait_ms=settings.fetch_wait_ms))
 
     @app.task
     async def consume_commands() -> None:
         await keep_running("command consumer", lambda: consume_batches(
             bootstrap, topics.commands, settings.commands_group, settings.batch_size, tracked,
-            handle))
+            handle, fetch_wait_ms=settings.fetch_wait_ms))
 
 
 def keep_duplicates_from_own_records(service: IncidentService, duplicates: DuplicateCandidates,

@@ -60,6 +60,7 @@ class Settings:
     keep_finished_hours: float = 24.0  # finished incidents stay in live views this long
     views_save_ms: int = 100   # least time between background saves of the views file
     stall_ms: int = 500   # a loop held longer is logged with its stack (0: not watched)
+    fetch_wait_ms: int = 0   # how long the broker may hold an inbound fetch for more records
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -93,6 +94,7 @@ class Settings:
             keep_finished_hours=_hours(env, "GRID_DISPATCH_KEEP_FINISHED_HOURS", "24"),
             views_save_ms=_milliseconds(env, "GRID_DISPATCH_VIEWS_SAVE_MS", "100"),
             stall_ms=_milliseconds(env, "GRID_DISPATCH_STALL_MS", "500"),
+            fetch_wait_ms=_milliseconds(env, "GRID_DISPATCH_FETCH_WAIT_MS", "0"),
         )
 
     def environment(self, bootstrap: str) -> dict[str, str]:
@@ -112,7 +114,8 @@ class Settings:
                "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents),
                "GRID_DISPATCH_KEEP_FINISHED_HOURS": repr(self.keep_finished_hours),
                "GRID_DISPATCH_VIEWS_SAVE_MS": str(self.views_save_ms),
-               "GRID_DISPATCH_STALL_MS": str(self.stall_ms)}
+               "GRID_DISPATCH_STALL_MS": str(self.stall_ms),
+               "GRID_DISPATCH_FETCH_WAIT_MS": str(self.fetch_wait_ms)}
         for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),
                            ("GRID_DISPATCH_TERRITORY", self.territory_path),
                            ("GRID_DISPATCH_DUPLICATES", self.duplicates_path)):

@@ -88,3 +88,45 @@ def test_a_position_that_cannot_be_read_holds_the_partition_until_it_can(kafka_b
                                committed_ahead={0: 9}, failing_reads=2))
     assert sorted((m.partition, m.offset) for m in seen) == \
         [(0, n) for n in range(6, 10)] + [(1, n) for n in range(10)]
+
+
+async def _batches_of_paced_messages(bootstrap: str, fetch_wait_ms: int) -> list[int]:
+    """Six messages 100 ms apart, after one the consumer has taken: the sizes of the
+    batches they came in."""
+    topic, group = f"test-fetch-{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topic, 1, 1)])
+    await admin.close()
+    batches: list[int] = []
+    taken = asyncio.Event()
+
+    async def handle(messages):
+        batches.append(len(messages))
+        taken.set()
+
+    task = asyncio.create_task(consume_batches(bootstrap, topic, group, 100, lambda s: None,
+                                               handle, fetch_wait_ms=fetch_wait_ms))
+    producer = new_producer(bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"first")
+        await asyncio.wait_for(taken.wait(), 60)
+        batches.clear()
+        for n in range(6):
+            await producer.send_and_wait(topic, f"paced {n}".encode())
+            await asyncio.sleep(0.1)
+        while sum(batches) < 6:
+            await asyncio.sleep(0.05)
+    finally:
+        await producer.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return batches
+
+
+def test_a_fetch_wait_gathers_paced_messages_into_fewer_batches(kafka_bootstrap):
+    at_once = asyncio.run(_batches_of_paced_messages(kafka_bootstrap, 0))
+    held = asyncio.run(_batches_of_paced_messages(kafka_bootstrap, 2_000))
+    assert len(at_once) >= 4, at_once    # each taken as it came
+    assert len(held) <= 2, held          # the broker held the fetch for more

@@ -16,7 +16,8 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
                         topics=Topics("t7."), batch_size=250, metrics_port=9100,
                         store_sync="full", store_checkpoints="commit", worker_index=2,
                         worker_role="inbound", sole_inbound=True, recent_incidents=500,
-                        keep_finished_hours=1.5, views_save_ms=250, stall_ms=750)
+                        keep_finished_hours=1.5, views_save_ms=250, stall_ms=750,
+                        fetch_wait_ms=10)
     back = Settings.from_env(settings.environment("127.0.0.1:9092"))
     assert back == settings
     on_postgres = replace(settings, store_url="postgresql://city:secret@db.example:5433/grid")
@@ -31,6 +32,7 @@ def test_unset_variables_give_the_defaults():
     assert settings.keep_finished == timedelta(hours=24)
     assert settings.role == "all"
     assert settings.views_save_ms == 100 and settings.stall_ms == 500
+    assert settings.fetch_wait_ms == 0
     assert settings.store_url is None and settings.store_name == "/tmp/x/store.sqlite"
 
 
@@ -70,7 +72,8 @@ def test_a_sole_inbound_flag_other_than_0_or_1_is_named():
         Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x", "GRID_DISPATCH_SOLE_INBOUND": "yes"})
 
 
-@pytest.mark.parametrize("name", ["GRID_DISPATCH_VIEWS_SAVE_MS", "GRID_DISPATCH_STALL_MS"])
+@pytest.mark.parametrize("name", ["GRID_DISPATCH_VIEWS_SAVE_MS", "GRID_DISPATCH_STALL_MS",
+                                  "GRID_DISPATCH_FETCH_WAIT_MS"])
 @pytest.mark.parametrize("text", ["-5", "0.1", "soon", ""])
 def test_a_wrong_number_of_milliseconds_is_named(name, text):
     with pytest.raises(ValueError, match=f"{name}={text!r}: expected a "
