@@ -9,6 +9,8 @@ the rest of the machine (the broker, mostly).
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +51,38 @@ def spent(before: CpuSample, after: CpuSample) -> CpuSample:
     busy = after.machine_busy - before.machine_busy
     groups["rest of the machine (broker, ...)"] = max(busy - sum(groups.values()), 0.0)
     return CpuSample(busy, after.machine_total - before.machine_total, groups)
+
+
+class CpuTimeline:
+    """A sample a second in a thread of its own, while a run is measured, so that its CPU
+    can be told by span afterwards (does a report cost more as the run goes on?)."""
+
+    def __init__(self, worker_group: int | None = None, supervisor: int | None = None):
+        self.samples: list[tuple[float, CpuSample]] = []
+        self._args, self._stopping = (worker_group, supervisor), threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cpu-timeline", daemon=True)
+
+    def __enter__(self) -> "CpuTimeline":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:   # a last sample once stopped, so the run's end has one near it
+            self.samples.append((time.time(), sample(*self._args)))
+            if self._stopping.is_set():
+                return
+            self._stopping.wait(1.0)
+
+    def spans(self, start: float, width: float, count: int) -> list[CpuSample]:
+        """What was spent in each of `count` spans of `width` seconds from `start` (wall
+        clock), between the samples nearest their edges."""
+        def at(moment: float) -> CpuSample:
+            return min(self.samples, key=lambda taken: abs(taken[0] - moment))[1]
+        return [spent(at(start + n * width), at(start + (n + 1) * width)) for n in range(count)]
 
 
 def per_incident_table(title: str, runs: dict[str, tuple[CpuSample, int]]) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.cpu_accounting import per_incident_table, sample, spent
+from benchmarks.cpu_accounting import CpuTimeline, per_incident_table, sample, spent
 from benchmarks.paced_round_trip import OWN_STALL_S, measure, quantile
 from benchmarks.worker_profile import show_profile
 from benchmarks.worker_settings import tuning, worker_settings
@@ -87,9 +87,10 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                 group = worker.process.pid   # started in a session of its own: its group's id
                 supervisor = group if processes > 1 else None
                 before = sample(group, supervisor)
-                engine = asyncio.run(measure(bootstrap, settings.topics.reported,
-                                             settings.topics.events, reports, rate,
-                                             routing_results(recorded), timeout))
+                with CpuTimeline(group, supervisor) as timeline:
+                    engine = asyncio.run(measure(bootstrap, settings.topics.reported,
+                                                 settings.topics.events, reports, rate,
+                                                 routing_results(recorded), timeout))
                 cpu["engine"] = spent(before, sample(group, supervisor))
                 views, deadline = OpenIncidentsStore(settings.views), time.monotonic() + timeout
                 while ((in_view := views.decided_count() - 1) < count  # less the warm-up
@@ -135,6 +136,8 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
         print("engine p50 / p99 ms by 10 s of sending: " + ", ".join(
             f"{1000 * quantile(times, 0.5):.0f} / {1000 * quantile(times, 0.99):.0f}"
             for _, times in sorted(engine.by_span(10.0).items())))
+        print("engine CPU a report by 10 s of sending, µs, " + cpu_by_span(
+            timeline.spans(first_sent, 10.0, int(seconds // 10)), rate * 10.0))
     for name, run_ in (("raw", raw), ("engine", engine)):
         print(f"{name}: slowest seconds of sending (p99): {run_.slowest_seconds()}")
     print(f"this process's event loop held over {1000 * OWN_STALL_S:.0f} ms while measuring "
@@ -156,6 +159,18 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
     verdict = ("not tested (rate below 2,000/s)" if rate < GOAL_RATE else
                "met" if p99 < GOAL_P99_MS and len(engine.latencies()) == count else "NOT met")
     print(f"goal p99 < {GOAL_P99_MS:.0f} ms at {GOAL_RATE:,}/s: {verdict} (p99 {p99:.1f} ms)")
+
+
+def cpu_by_span(spans, reports: float) -> str:
+    """Each worker process's CPU a report in each span, and how busy the machine was."""
+    labels = sorted({label for used in spans for label in used.groups   # (not a pool's
+                     if label.startswith("worker")                       # idle supervisor)
+                     and sum(s.groups.get(label, 0.0) for s in spans) >= 0.05})
+    names = [label.removeprefix("worker, role ").removeprefix("worker, ") for label in labels]
+    return f"{' / '.join(names)} / machine busy: " + ", ".join(
+        " / ".join(f"{used.groups.get(label, 0.0) / reports * 1e6:.0f}" for label in labels)
+        + f" / {used.machine_busy / used.machine_total:.0%}" for used in spans
+        if used.machine_total)
 
 
 def checkpoint_summary(lines: list[str]) -> str:

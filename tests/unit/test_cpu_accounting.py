@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from benchmarks.cpu_accounting import CpuSample, per_incident_table, sample, spent
+from benchmarks.cpu_accounting import CpuSample, CpuTimeline, per_incident_table, sample, spent
 
 pytestmark = pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc")
 
@@ -50,3 +51,28 @@ def _wait_for_cpu(pid: int, seconds: float) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError("the child did not burn its CPU")
+
+
+def test_a_timeline_is_told_by_span_between_the_samples_nearest_its_edges():
+    timeline = CpuTimeline()
+    used = {"worker, role inbound": 0.0}
+    for second in range(31):   # the worker spends 0.1 s a second, then 0.3 from 20 s on
+        timeline.samples.append((1000.0 + second, CpuSample(second * 1.0, second * 2.0,
+                                                            dict(used))))
+        used["worker, role inbound"] += 0.1 if second < 20 else 0.3
+    first, second, third = timeline.spans(1000.4, 10.0, 3)   # edges nearest 1000, 1010, ...
+    assert round(first.groups["worker, role inbound"], 6) == 1.0
+    assert round(third.groups["worker, role inbound"], 6) == 3.0
+    assert second.machine_busy == 10.0 and second.machine_total == 20.0
+
+
+def test_a_timeline_samples_from_its_start_to_its_end():
+    own = "benchmark process (publisher, raw consumer)"
+    with CpuTimeline() as timeline:
+        while not timeline.samples:   # its first sample taken (a busy thread may delay it)
+            time.sleep(0.01)
+        exec(BURN)   # 0.4 s of this process's CPU
+    assert len(timeline.samples) >= 2
+    (start, first), (end, last) = timeline.samples[0], timeline.samples[-1]
+    assert end - start >= 0.35
+    assert last.groups[own] - first.groups[own] >= 0.3
