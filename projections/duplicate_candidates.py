@@ -47,11 +47,12 @@ class DuplicateCandidates:
     def __init__(self, rules: DuplicateRules | None = None):
         self.rules = rules or DuplicateRules.load()
         self.incidents: dict[str, Candidate] = {}
-        self.places = PlaceIndex(self.rules, lambda category: self._rule(category)[1])
+        self.places = PlaceIndex(self.rules)
         self._by_recording: list[tuple[datetime, str]] = []   # a heap: who leaves next
         self._newest: datetime | None = None
         self._lock = threading.RLock()
-        self._by_category: dict[str, tuple[timedelta | None, bool]] = {}  # window, by grid
+        self._windows: dict[str, timedelta | None] = {}   # by category, worked out once
+        self._longest_window = self.rules.longest_window  # (the rules are frozen)
 
     # -- fed by events ------------------------------------------------------------------
     def apply(self, events: Iterable[dict[str, Any]]) -> None:
@@ -81,14 +82,14 @@ class DuplicateCandidates:
                 place = event["place"]
                 known.address, known.grid = place.get("address"), place.get("grid")
                 if known.is_open:   # a closed one stays out of the buckets
-                    self._index(incident_id, known)
+                    self.places.file(incident_id, known)
             elif kind == "Reclassified":
                 known.category = event["category"]
                 if known.is_open:
-                    self._index(incident_id, known)
+                    self.places.file(incident_id, known)
             else:
                 known.is_open = False
-                self._unindex(incident_id)
+                self.places.remove(incident_id)
 
     def remember(self, incident_id: str, version: int, category: str, reported_at: datetime,
                  point: tuple[float, float] | None, address: str | None, grid: str | None,
@@ -101,14 +102,14 @@ class DuplicateCandidates:
                 return  # the stream was quicker: what it brought is as new or newer
             self._add(incident_id, candidate, recorded_at or reported_at)
             if self.incidents.get(incident_id) is candidate:   # not older than the window
-                self._index(incident_id, candidate)
+                self.places.file(incident_id, candidate)
 
     def forget(self, incident_id: str) -> None:
         """Found closed when it was to take a duplicate (its closing event is on its way)."""
         with self._lock:
             if incident_id in self.incidents:
                 self.incidents[incident_id].is_open = False
-                self._unindex(incident_id)
+                self.places.remove(incident_id)
 
     # -- asked by the route step --------------------------------------------------------
     def original_of(self, incident_id: str, category: str, reported_at: datetime,
@@ -123,7 +124,7 @@ class DuplicateCandidates:
                     grid: str | None, skip: Collection[str] = ()) -> tuple[datetime, str] | None:
         """(reported at, id) of the earliest open incident this report repeats, leaving out
         those in `skip`; or None."""
-        window = self._rule(category)[0]
+        window = self._window(category)
         if window is None:
             return None
         earliest, best = reported_at - window, None
@@ -165,28 +166,21 @@ class DuplicateCandidates:
         self._let_go_of_older()   # a look at the heap's top, mostly
 
     def _let_go_of_older(self) -> None:
-        oldest = self._newest - self.rules.longest_window
+        oldest = self._newest - self._longest_window
         heap, incidents = self._by_recording, self.incidents
         while heap and heap[0][0] < oldest:
             _, incident_id = heapq.heappop(heap)
             candidate = incidents.get(incident_id)   # added again since: a later entry too
             if candidate is not None and candidate.recorded_at < oldest:
                 del incidents[incident_id]
-                self._unindex(incident_id)
+                self.places.remove(incident_id)
 
-    def _rule(self, category: str) -> tuple[timedelta | None, bool]:
-        """The category's window and whether its grid is a place (worked out once)."""
-        rule = self._by_category.get(category)
-        if rule is None:
-            rule = self._by_category[category] = (self.rules.window_for(category),
-                                                  self.rules.by_grid(category))
-        return rule
-
-    def _index(self, incident_id: str, c: Candidate) -> None:
-        self.places.file(incident_id, c.category, c.point, c.address, c.grid)
-
-    def _unindex(self, incident_id: str) -> None:
-        self.places.remove(incident_id)
+    def _window(self, category: str) -> timedelta | None:
+        try:
+            return self._windows[category]
+        except KeyError:
+            window = self._windows[category] = self.rules.window_for(category)
+            return window
 
 
 def point_of(location: dict[str, Any]) -> tuple[float, float] | None:

@@ -7,7 +7,7 @@ exact test (`same_place`) then keeps those that really are at the same place.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from policies.duplicates import DuplicateRules
@@ -18,9 +18,9 @@ Point = tuple[float, float]
 
 
 class PlaceIndex:
-    def __init__(self, rules: DuplicateRules, by_grid: Callable[[str], bool]):
+    def __init__(self, rules: DuplicateRules):
         self.rules = rules
-        self._by_grid = by_grid     # whether a category's grid is a place (its rule's say)
+        self._grid_is_place: dict[str, bool] = {}   # by category, worked out once
         # place key -> the incidents there (a dict for an ordered set)
         self.buckets: dict[tuple, dict[str, None]] = {}
         self._keys_of: dict[str, list[tuple]] = {}        # incident -> its buckets' keys
@@ -28,10 +28,10 @@ class PlaceIndex:
     def spread_tables(self) -> None:
         self._keys_of = IncidentTable(self._keys_of)
 
-    def file(self, incident_id: str, category: str, point: Point | None, address: str | None,
-             grid: str | None) -> None:
-        """File the incident under the keys of its place as it stands now (and only them)."""
-        keys = self._keys(category, point, address, grid, near=False)
+    def file(self, incident_id: str, place: Any) -> None:
+        """File the incident under the keys of its place as it stands now (and only them);
+        `place` has its `category`, `point`, `address` and `grid` (a duplicate candidate)."""
+        keys = self._keys(place.category, place.point, place.address, place.grid, near=False)
         if self._keys_of.get(incident_id) == keys:
             return
         self.remove(incident_id)
@@ -69,6 +69,14 @@ class PlaceIndex:
             return True
         return bool(point and other.point
                     and metres_between(point, other.point) <= self.rules.radius_m)
+
+    def _by_grid(self, category: str) -> bool:
+        """Whether the category's rule counts the same grid as the same place."""
+        try:
+            return self._grid_is_place[category]
+        except KeyError:
+            answer = self._grid_is_place[category] = self.rules.by_grid(category)
+            return answer
 
     def _keys(self, category: str, point: Point | None, address: str | None,
               grid: str | None, near: bool) -> list[tuple]:

@@ -135,8 +135,8 @@ def test_an_addition_files_only_itself_and_a_closing_takes_only_itself_out(monke
     # The index used to be rebuilt in sweeps: at 32,768 incidents kept, a 270-320 ms stall
     # in the route step. Now each addition and each closing costs its own share only.
     index, filed = DuplicateCandidates(RULES), []
-    original = index._index
-    monkeypatch.setattr(index, "_index", lambda i, c: (filed.append(i), original(i, c)))
+    original = index.places.file
+    monkeypatch.setattr(index.places, "file", lambda i, c: (filed.append(i), original(i, c)))
     for n in range(200):  # all within the window
         index.remember(f"I{n:03d}", 3, "a.x", T0 + timedelta(seconds=n), (31.0, 121.0),
                        f"A{n}", None)
