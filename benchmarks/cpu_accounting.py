@@ -77,6 +77,10 @@ class CpuTimeline:
                 return
             self._stopping.wait(1.0)
 
+    def whole(self) -> CpuSample:
+        """What was spent from its first sample (as it started) to its last (as it stopped)."""
+        return spent(self.samples[0][1], self.samples[-1][1])
+
     def spans(self, start: float, width: float, count: int) -> list[CpuSample]:
         """What was spent in each of `count` spans of `width` seconds from `start` (wall
         clock), between the samples nearest their edges."""

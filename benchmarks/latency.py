@@ -86,12 +86,11 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                 recorded: dict[str, float] = {}
                 group = worker.process.pid   # started in a session of its own: its group's id
                 supervisor = group if processes > 1 else None
-                before = sample(group, supervisor)
                 with CpuTimeline(group, supervisor) as timeline:
                     engine = asyncio.run(measure(bootstrap, settings.topics.reported,
                                                  settings.topics.events, reports, rate,
                                                  routing_results(recorded), timeout))
-                cpu["engine"] = spent(before, sample(group, supervisor))
+                cpu["engine"] = timeline.whole()
                 views, deadline = OpenIncidentsStore(settings.views), time.monotonic() + timeout
                 while ((in_view := views.decided_count() - 1) < count  # less the warm-up
                        and time.monotonic() < deadline):

@@ -76,3 +76,4 @@ def test_a_timeline_samples_from_its_start_to_its_end():
     (start, first), (end, last) = timeline.samples[0], timeline.samples[-1]
     assert end - start >= 0.35
     assert last.groups[own] - first.groups[own] >= 0.3
+    assert timeline.whole().groups[own] == last.groups[own] - first.groups[own]
