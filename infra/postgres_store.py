@@ -43,38 +43,35 @@ class SeveralPositionsPostgresRecorder(PostgresProcessRecorder):
         ).format(schema=Identifier(self.datastore.schema),
                  table=Identifier(self.events_table_name),
                  id_type=SQL(self.datastore.originator_id_type))
-        self.max_versions_statement = SQL(
-            "SELECT originator_id, MAX(originator_version) FROM {schema}.{table} "
-            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
-        ).format(schema=Identifier(self.datastore.schema),
-                 table=Identifier(self.events_table_name))
-        self.max_tracking_ids_statement = SQL(
-            "SELECT application_name, MAX(notification_id) FROM {schema}.{table} "
-            "WHERE application_name = ANY(%s) GROUP BY application_name"
-        ).format(schema=Identifier(self.datastore.schema),
-                 table=Identifier(self.tracking_table_name))
+        self.max_versions_statement = self._max_by_statement(
+            self.events_table_name, "originator_id", "originator_version")
+        self.max_tracking_ids_statement = self._max_by_statement(
+            self.tracking_table_name, "application_name", "notification_id")
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)   # as its reads
+    def _max_by_statement(self, table: str, key: str, column: str) -> SQL:
+        return SQL("SELECT {key}, MAX({column}) AS max FROM {schema}.{table} "
+                   "WHERE {key} = ANY(%s) GROUP BY {key}").format(
+            key=Identifier(key), column=Identifier(column),
+            schema=Identifier(self.datastore.schema), table=Identifier(table))
+
     def max_versions(self, originator_ids: Collection[UUID]) -> dict[UUID, int]:
         """Each incident's last stored version (those with none left out): one round trip
         for a batch's incidents, where a check each would be one apiece."""
-        if not originator_ids:
-            return {}
-        with self.datastore.get_connection() as connection:
-            rows = connection.execute(self.max_versions_statement, (list(originator_ids),),
-                                      prepare=True).fetchall()
-        return {row["originator_id"]: row["max"] for row in rows}
+        return self._max_by(self.max_versions_statement, "originator_id", originator_ids)
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def max_tracking_ids(self, application_names: Collection[str]) -> dict[str, int]:
         """Each input stream's tracked position (those with none left out): one round trip
         for a batch's partitions."""
-        if not application_names:
+        return self._max_by(self.max_tracking_ids_statement, "application_name",
+                            application_names)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)   # as its reads
+    def _max_by(self, statement: SQL, key: str, keys: Collection[Any]) -> dict[Any, int]:
+        if not keys:
             return {}
         with self.datastore.get_connection() as connection:
-            rows = connection.execute(self.max_tracking_ids_statement,
-                                      (list(application_names),), prepare=True).fetchall()
-        return {row["application_name"]: row["max"] for row in rows}
+            rows = connection.execute(statement, (list(keys),), prepare=True).fetchall()
+        return {row[key]: row["max"] for row in rows}
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> None:
