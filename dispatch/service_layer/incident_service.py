@@ -50,16 +50,8 @@ class IncidentService(Application[UUID]):
 
     def tracked_positions(self, streams: Iterable[str]) -> dict[str, int]:
         """The highest position recorded for each of several input streams, those with none
-        left out: one query on the engine's recorders."""
-        ask = getattr(self.recorder, "max_tracking_ids", None)
-        if ask is not None:
-            return ask(list(streams))
-        found = {}
-        for stream in streams:
-            position = self.tracked_position(stream)
-            if position is not None:
-                found[stream] = position
-        return found
+        left out."""
+        return self._each_at_once("max_tracking_ids", streams, self.tracked_position)
 
     def existing(self, incident_ids: Iterable[UUID]) -> set[UUID]:
         return set(self.max_versions(incident_ids))
@@ -149,15 +141,19 @@ class IncidentService(Application[UUID]):
 
     def max_versions(self, incident_ids: Iterable[UUID]) -> dict[UUID, int]:
         """Each incident's last stored version, those with none left out."""
-        ask = getattr(self.recorder, "max_versions", None)
-        if ask is not None:   # the engine's recorders: one query
-            return ask(list(incident_ids))
-        found = {}
-        for incident_id in incident_ids:
+        def last_version(incident_id: UUID) -> int | None:
             last = self.recorder.select_events(incident_id, desc=True, limit=1)
-            if last:
-                found[incident_id] = last[0].originator_version
-        return found
+            return last[0].originator_version if last else None
+        return self._each_at_once("max_versions", incident_ids, last_version)
+
+    def _each_at_once(self, query: str, keys: Iterable[Any],
+                      one: Callable[[Any], int | None]) -> dict[Any, int]:
+        """`query` on the recorder for all `keys` at once (the engine's recorders: one
+        query), else `one` for each (eventsourcing's own); the keys with none left out."""
+        ask = getattr(self.recorder, query, None)
+        if ask is not None:
+            return ask(list(keys))
+        return {key: found for key in keys if (found := one(key)) is not None}
 
     def notifications_after(self, position: int, limit: int) -> Sequence[Notification]:
         return self.recorder.select_notifications(position, limit, inclusive_of_start=False)
