@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from projections.incident_table import IncidentTable
+
 
 @dataclass
 class IncidentFacts:
@@ -59,6 +61,12 @@ class IncidentFactsView:
 
     def __init__(self) -> None:
         self.facts: dict[str, IncidentFacts] = {}
+
+    def spread_tables(self) -> None:
+        self.facts = IncidentTable(self.facts)   # grown live from here (incident_table.py)
+
+    def forget(self, incident_id: str) -> None:
+        self.facts.pop(incident_id, None)
 
     def apply(self, events: Iterable[dict[str, Any]]) -> None:
         for event in events:

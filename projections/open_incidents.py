@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from projections.incident_table import IncidentTable
+
 UNASSIGNED = "(not yet dispatched)"
 AWAITING_ROUTING = "(awaiting a new decision)"
 CLOSING_EVENTS = frozenset({"Closed", "Voided", "MergedAsDuplicate"})
@@ -53,6 +55,13 @@ class OpenIncidentsByDepartment:
                 row.is_open = False
             changed.add(incident_id)
         return changed
+
+    def spread_tables(self) -> None:
+        self.rows = IncidentTable(self.rows)   # grown live from here (incident_table.py)
+
+    def forget(self, incident_id: str) -> IncidentRow | None:
+        """Let go of an incident's row (finished long enough ago: views.py); the row."""
+        return self.rows.pop(incident_id, None)
 
     def counts(self) -> dict[str, int]:
         tally = Counter(row.holder for row in list(self.rows.values()) if row.is_open)

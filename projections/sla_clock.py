@@ -49,6 +49,7 @@ from typing import Any, Literal
 
 from policies.calendar import BusinessCalendar, default_calendar
 from policies.sla_classes import SlaClasses, default_sla_classes
+from projections.incident_table import IncidentTable
 from projections.sla_incident_clocks import IncidentClocks, Rules, apply_event
 from projections.sla_stage_clock import StageClock
 
@@ -106,6 +107,12 @@ class SlaClocks:
             row.version = event["version"]  # after: an event that raised is not marked applied
             changed.add(incident_id)
         return changed
+
+    def spread_tables(self) -> None:
+        self.incidents = IncidentTable(self.incidents)   # grown live from here
+
+    def forget(self, incident_id: str) -> None:
+        self.incidents.pop(incident_id, None)
 
     # -- questions ----------------------------------------------------------------------
     def stages(self, incident_id: str) -> list[StageClock]:

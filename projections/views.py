@@ -14,7 +14,6 @@ from typing import Any
 from projections.duplicate_candidates import DuplicateCandidates
 from projections.finished_incidents import FinishedIncidents
 from projections.incident_facts import IncidentFactsView
-from projections.incident_table import IncidentTable
 from projections.open_incidents import IncidentRow, OpenIncidentsByDepartment
 from policies.calendar_timeline import CalendarRangeError
 from projections.sla_clock import SlaClocks
@@ -56,10 +55,8 @@ class Views:
     def spread_tables(self) -> None:
         """For a live worker, once replayed: its tables by incident spread over shards, so
         that they grow without a pause (projections/incident_table.py)."""
-        self.open_incidents.rows = IncidentTable(self.open_incidents.rows)
-        self.facts.facts = IncidentTable(self.facts.facts)
-        self.sla.incidents = IncidentTable(self.sla.incidents)
-        self.duplicates.spread_tables()
+        for view in (self.open_incidents, self.facts, self.sla, self.duplicates):
+            view.spread_tables()
 
     def release_finished(self) -> dict[str, IncidentRow]:
         """Let go of the incidents that ended more than `keep_finished` ago (see
@@ -73,9 +70,9 @@ class Views:
             if incident_id in self.changed_open:
                 self._unsaved_finished.append(incident_id)
             else:
-                row = self.open_incidents.rows.pop(incident_id, None)
-                self.facts.facts.pop(incident_id, None)
-                self.sla.incidents.pop(incident_id, None)
+                row = self.open_incidents.forget(incident_id)
+                self.facts.forget(incident_id)
+                self.sla.forget(incident_id)
                 if row is not None:
                     released[incident_id] = row
         return released
