@@ -1,5 +1,5 @@
 """The in-memory event store (unit tests, `memory_service`), able to record several input
-positions with one transaction's events, as the SQLite store does (infra/sqlite_store.py)."""
+positions with one transaction's events, as the SQLite store does (infra/sqlite_recorder.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence

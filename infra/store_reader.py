@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
-from infra.sqlite_store import PERSISTENCE_TOPIC, read_only_uri
+from infra.sqlite_recorder import read_only_uri
+from infra.sqlite_store import PERSISTENCE_TOPIC
 
 # (notification id, originator id as text, version, topic, state)
 Row = tuple[int, str, int, str, bytes]
