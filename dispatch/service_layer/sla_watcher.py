@@ -7,39 +7,25 @@ repeats, in the stage's own time), and records every step whose instant has come
 a restart or a second watcher never alerts twice. Run it every second: an alert is then
 recorded within a second of its instant.
 
-Those instants are worked out only when an incident's clocks change (the views say which)
-or its next instant comes (sla_schedule.py): a tick costs what changed and what is due,
-not what is open.
+Those instants are worked out (sla_due_alerts.py) only when an incident's clocks change
+(the views say which) or its next instant comes (sla_schedule.py): a tick costs what
+changed and what is due, not what is open.
 """
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from itertools import chain
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
 from dispatch.domain.errors import DomainError
 from dispatch.service_layer.incident_service import IncidentService
-from policies.calendar_timeline import CalendarRangeError
+from dispatch.service_layer.sla_due_alerts import DueAlert, DueAlerts
 from dispatch.service_layer.sla_schedule import AlertSchedule
-from policies.escalation import EscalationPolicy, Step, fire_times
+from policies.escalation import EscalationPolicy
 from projections.views import Views
 
-CITY_CENTRE = "city-command-centre"
 PLAN_PART = 200   # incidents looked at between two turns of the event loop (≈ 5-15 ms)
-
-
-@dataclass(frozen=True)
-class DueAlert:
-    incident_id: str
-    key: str
-    stage: str
-    level: str
-    step: int
-    notified: list[str]
-    fires_at: datetime
 
 
 class SlaWatcher:
@@ -52,11 +38,8 @@ class SlaWatcher:
         # these must neither be planned again nor hold back the incident's next instant.
         self.pending: dict[str, set[str]] = {}
         self.retry: deque[str] = deque()   # incidents whose alerts failed to save
-        self.problems: set[str] = set()    # incidents with instants beyond the calendar
         self.schedule = AlertSchedule()
-        # No step fires before the earliest level any step waits for is reached.
-        thresholds = views.sla.classes.thresholds
-        self._earliest_share = min(getattr(thresholds, step.level) for step in policy.step)
+        self.due_alerts = DueAlerts(views, policy, departments)
         views.take_changed_sla()   # all of them are scheduled here: the first tick need not
         for incident_id in views.open_incidents.rows:
             self.schedule.set(incident_id, self._scan(incident_id, None)[1])
@@ -99,55 +82,14 @@ class SlaWatcher:
               now: datetime | None) -> tuple[list[DueAlert], datetime | None]:
         """The incident's alerts not yet taken that are due by `now`, and the earliest
         instant of the others (None: none left while its clocks stay as they are)."""
-        row, sla = self.views.open_incidents.rows.get(incident_id), self.views.sla
-        clocks = sla.incidents.get(incident_id)
+        row = self.views.open_incidents.rows.get(incident_id)
+        clocks = self.views.sla.incidents.get(incident_id)
         if row is None or not row.is_open or clocks is None:
             self.recorded.pop(incident_id, None)  # closed: its keys are never asked again
             return [], None
-        alerts, after, thresholds = [], None, sla.classes.thresholds
-        recorded, pending = self.recorded.get(incident_id, ()), self.pending.get(incident_id, ())
-        # Keys are only spelled out when something could match them, or an alert is due:
-        # most incidents looked at have nothing recorded yet and nothing due for hours.
-        taken = recorded or pending
-        earliest_share = self._earliest_share
-        for clock in clocks.open():
-            if clock.limit is None or clock.paused_since is not None:
-                continue
-            if not taken:
-                # Nothing of this incident recorded or pending: no step fires before the
-                # earliest level is reached, and until then that instant is all the schedule
-                # needs; the steps are worked out when it comes (or the clock changes).
-                try:
-                    earliest = clock.passes(earliest_share, sla.calendar)
-                except CalendarRangeError as error:
-                    self._problem(incident_id, error)
-                    continue
-                if now is None or earliest > now:
-                    after = earliest if after is None else min(after, earliest)
-                    continue
-            prefix, levels = f"{clock.stage}@{clock.started_at.isoformat()}#", {}
-            for index, step in enumerate(self.policy.step):
-                try:
-                    if step.level not in levels:
-                        levels[step.level] = clock.passes(getattr(thresholds, step.level),
-                                                          sla.calendar)
-                    times = fire_times(step, levels[step.level], clock.limit.measure,
-                                       sla.calendar)
-                    first = next(times)
-                except CalendarRangeError as error:  # beyond the calendar file's years: in
-                    self._problem(incident_id, error)  # plain sight, and the other steps go on
-                    continue
-                for repeat, fires_at in enumerate(chain((first,), times)):
-                    key = f"{prefix}{index}.{repeat}" if taken or (now and fires_at <= now) else None
-                    if taken and (key in recorded or key in pending):
-                        continue
-                    if now is None or fires_at > now:  # the repeats after it are later still
-                        after = fires_at if after is None else min(after, fires_at)
-                        break
-                    alerts.append(DueAlert(incident_id, key, clock.stage, step.level, index,
-                                           self._who(step, incident_id, clock.department),
-                                           fires_at))
-        return alerts, after
+        return self.due_alerts.of(incident_id, clocks.open(), now,
+                                  self.recorded.get(incident_id, ()),
+                                  self.pending.get(incident_id, ()))
 
     def record(self, by_incident: dict[str, list[DueAlert]]) -> int:
         try:
@@ -188,21 +130,3 @@ class SlaWatcher:
         if recorded:
             self.service.save(*incidents)
         return recorded
-
-    def _problem(self, incident_id: str, error: Exception) -> None:
-        if incident_id not in self.problems:
-            self.problems.add(incident_id)
-            self.views.sla_problems.append((incident_id, 0, f"SLA watcher: {error}"))
-
-    def _who(self, step: Step, incident_id: str, department: str | None) -> list[str]:
-        facts = self.views.facts.facts.get(incident_id)
-        street = facts.street if facts else None
-        district = facts.district if facts else None
-        holder = department or (facts.department if facts else None)
-        roles = {"holder": holder,
-                 "street": f"{street}-office" if street else None,
-                 "district": f"{district}-command-centre" if district else None,
-                 "city": CITY_CENTRE}
-        told = [roles[role] for role in step.notify if roles[role]]
-        # A role the territory lacks (no street office here) falls to the city centre.
-        return list(dict.fromkeys(d if d in self.departments else CITY_CENTRE for d in told))

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import dispatch.service_layer.sla_watcher as sla_watcher
+import dispatch.service_layer.sla_due_alerts as sla_due_alerts
 from dispatch.domain.errors import DomainError
 from dispatch.domain.incident import Incident
 from dispatch.domain.routing import RoutingDecision
 from dispatch.published import is_incident_event, published_event
-from dispatch.service_layer.sla_watcher import DueAlert, SlaWatcher
+from dispatch.service_layer.sla_due_alerts import DueAlert
+from dispatch.service_layer.sla_watcher import SlaWatcher
 from infra.store import memory_service
 from policies.escalation import EscalationPolicy, fire_times
 from projections.period import CITY_TZ
@@ -49,7 +50,8 @@ def reference_due(watcher: SlaWatcher, recorded: set, now: datetime) -> Iterator
                     key = f"{clock.stage}@{clock.started_at.isoformat()}#{index}.{repeat}"
                     if (incident_id, key) not in recorded:
                         yield DueAlert(incident_id, key, clock.stage, step.level, index,
-                                       watcher._who(step, incident_id, clock.department), fires_at)
+                                       watcher.due_alerts.who(step, incident_id, clock.department),
+                                       fires_at)
 
 
 def reference_plan(watcher: SlaWatcher, recorded: set, now: datetime) -> dict[str, list[DueAlert]]:
@@ -191,7 +193,7 @@ def idle_views(count: int) -> tuple[Views, list[Incident]]:
 
 def calendar_calls(monkeypatch) -> list[int]:
     calls = [0]
-    passes, times = StageClock.passes, sla_watcher.fire_times
+    passes, times = StageClock.passes, sla_due_alerts.fire_times
 
     def counted_passes(self, *args):
         calls[0] += 1
@@ -202,7 +204,7 @@ def calendar_calls(monkeypatch) -> list[int]:
         return times(*args)
 
     monkeypatch.setattr(StageClock, "passes", counted_passes)
-    monkeypatch.setattr(sla_watcher, "fire_times", counted_times)
+    monkeypatch.setattr(sla_due_alerts, "fire_times", counted_times)
     return calls
 
 
