@@ -4,7 +4,7 @@ several hosts (infra/lease.py is the one-host lease of a SQLite store).
 The lock belongs to one connection of the holder's. The server lets go of it when that
 session ends however it ends: the holder killed with -9 (its socket closes), or its host
 gone (TCP keepalives on the server's end of the session, set to end it within about
-15 s; infra/postgres_store.py). A holder whose connection is
+15 s; infra/postgres_settings.py). A holder whose connection is
 lost has lost the lease too, and another worker may have taken it: `still_held` tells,
 and the worker stops rather than relay beside the new holder (infra/lease_tasks.py).
 """
@@ -16,7 +16,7 @@ import socket
 
 import psycopg
 
-from infra.postgres_store import connection_settings, postgres_env
+from infra.postgres_settings import connection_settings, postgres_env
 
 APPLICATION = "grid-dispatch lease "
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from infra.postgres_store import connection_settings, postgres_env
+from infra.postgres_settings import connection_settings, postgres_env
 
 log = logging.getLogger("grid_dispatch.worker")
 

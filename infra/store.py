@@ -36,7 +36,7 @@ def sqlite_service(path: Path, synchronous: str = "normal", recent_incidents: in
 def postgres_service(url: str, recent_incidents: int = 20_000) -> IncidentService:
     """The event store in a PostgreSQL database (infra/postgres_store.py); its tables are
     made on first use."""
-    from infra.postgres_store import postgres_env   # (psycopg only for this store)
+    from infra.postgres_settings import postgres_env   # (psycopg only for this store)
     return IncidentService(env={**postgres_env(url), "TRANSCODER_TOPIC": FAST_TRANSCODER,
                                 "RECENT_INCIDENTS": str(recent_incidents)})
 

@@ -57,7 +57,7 @@ class PostgresRows:
     def __init__(self, service: IncidentService):
         from psycopg.sql import SQL, Identifier
 
-        from infra.postgres_store import connection_settings
+        from infra.postgres_settings import connection_settings
         datastore, table = service.recorder.datastore, service.recorder.events_table_name
         self.statement = SQL(
             "SELECT notification_id, originator_id::text, originator_version, topic, state "

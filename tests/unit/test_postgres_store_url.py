@@ -2,7 +2,7 @@
 and never shows its password."""
 import pytest
 
-from infra.postgres_store import postgres_env, shown_url
+from infra.postgres_settings import postgres_env, shown_url
 
 
 def test_a_url_gives_every_connection_setting():
