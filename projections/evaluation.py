@@ -30,12 +30,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 from projections.incident_facts import IncidentFacts
 from projections.period import Period
+from projections.tally import Tally
 
 DIMENSIONS = ("department", "street", "district", "grid", "grid_worker")
 SATISFIED = ("satisfied", "basically_satisfied")
@@ -51,57 +50,6 @@ class StageOutcome(Protocol):
 
 
 StagesOf = Callable[[str], Iterable[StageOutcome]]
-
-
-@dataclass
-class Tally:
-    due: int = 0
-    closed: int = 0
-    closed_on_time: int = 0
-    dispatch_stages: int = 0
-    dispatched_on_time: int = 0
-    acceptances: int = 0
-    accepted_on_time: int = 0
-    handlings: int = 0
-    handled_on_time: int = 0
-    verifications: int = 0
-    failed_verifications: int = 0
-    dispatches_received: int = 0
-    returns: int = 0
-    closed_in_period: int = 0
-    extended: int = 0
-    suspended: int = 0
-    unjustified_returns: int = 0
-    first_dispatches: int = 0
-    first_dispatch_kept: int = 0
-    ratings: int = 0
-    satisfied: int = 0
-    solved: int = 0
-
-    def rates(self) -> dict[str, Decimal | None]:
-        return {
-            "closure_rate": percent(self.closed, self.due),
-            "on_time_closure_rate": percent(self.closed_on_time, self.due),
-            "timely_dispatch_rate": percent(self.dispatched_on_time, self.dispatch_stages),
-            "on_time_acceptance_rate": percent(self.accepted_on_time, self.acceptances),
-            "on_time_handling_rate": percent(self.handled_on_time, self.handlings),
-            "rework_rate": percent(self.failed_verifications, self.verifications),
-            "return_rate": percent(self.returns, self.dispatches_received),
-            "extension_rate": percent(self.extended, self.closed_in_period),
-            "first_dispatch_accuracy": percent(self.first_dispatch_kept, self.first_dispatches),
-            "satisfaction_rate": percent(self.satisfied, self.ratings),
-            "resolution_rate": percent(self.solved, self.ratings),
-        }
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**{f.name: getattr(self, f.name) for f in fields(self)}, **self.rates()}
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """A percentage with two decimals, rounded half up (93.72); None when there is no whole."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def scorecards(facts: Iterable[IncidentFacts], stages_of: StagesOf, period: Period,

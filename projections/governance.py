@@ -12,7 +12,7 @@ from datetime import date
 
 from dispatch.territory.staffing import holders, multi_grid_workers
 from dispatch.territory.values import Employment
-from projections.evaluation import percent
+from projections.tally import percent
 from policies.scoring import GovernanceStandard
 
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from policies.scoring import EvaluationConfig, ScoreItem, points, ranking
-from projections.evaluation import percent, scorecards
+from projections.evaluation import scorecards
 from projections.incident_facts import IncidentFacts
 from projections.period import CITY_TZ, Period
+from projections.tally import percent
 
 NOV = Period.parse("2026-11")
 DAY = datetime(2026, 11, 10, 10, tzinfo=CITY_TZ)

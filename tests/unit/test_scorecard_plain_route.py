@@ -11,8 +11,9 @@ import pytest
 
 from policies.calendar import default_calendar
 from policies.sla_classes import default_sla_classes
-from projections.evaluation import Tally, scorecards
+from projections.evaluation import scorecards
 from projections.period import Period
+from projections.tally import Tally
 from projections.views import Views
 from tests.unit.story import histories
 
