@@ -36,7 +36,8 @@ from infra.keep_running import keep_running
 from infra.metrics import WorkerMetrics
 from infra.projector import follow_events
 from infra.settings import Settings
-from projections.duplicate_candidates import MOVES_THE_INDEX, DuplicateCandidates
+from projections.duplicate_candidates import DuplicateCandidates
+from projections.duplicate_feed import MOVES_THE_INDEX
 
 AFTER_REPORTING = MOVES_THE_INDEX - {"Reported"}
 

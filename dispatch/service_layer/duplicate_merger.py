@@ -20,7 +20,8 @@ from eventsourcing.application import AggregateNotFoundError
 from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import OPEN
 from dispatch.service_layer.incident_service import IncidentService
-from projections.duplicate_candidates import DuplicateCandidates, point_of
+from projections.duplicate_candidates import DuplicateCandidates
+from projections.duplicate_feed import point_of
 
 DETECTOR = "duplicate-detection"  # who merged it, in the event
 LOOKUPS = 5  # candidates checked against the store before the report counts as new
