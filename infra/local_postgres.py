@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from infra.broker import free_port
+from infra.local_processes import free_port
 
 SERVER_ACCOUNT = "postgres"
 

@@ -47,8 +47,8 @@ def test_the_cli_reports_status_of_an_external_cluster(kafka_bootstrap):
 
 def test_a_cluster_id_beginning_with_a_dash_formats_and_starts(tmp_path, monkeypatch):
     """Base64 ids begin with "-" one time in 64; the storage tool once took it for an option."""
-    import infra.broker
-    monkeypatch.setattr(infra.broker, "_kafka_cluster_id", lambda: "-" + "Q" * 21)
+    import infra.broker_setup
+    monkeypatch.setattr(infra.broker_setup, "_kafka_cluster_id", lambda: "-" + "Q" * 21)
     broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
     try:
         assert metadata_answers(broker.start())
