@@ -11,7 +11,8 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from infra.settings import Settings, Topics
+from infra.settings import Settings
+from infra.topic_names import Topics
 
 # What the benchmark decides, whatever the environment says.
 PLACE = ("GRID_DISPATCH_HOME", "GRID_DISPATCH_STORE", "GRID_DISPATCH_STORE_URL",

@@ -14,7 +14,8 @@ from infra.rebuild import views_from_store
 from infra.report_table import render_counts, render_rows
 from infra.simulated_departments import SimulatedDepartments
 from infra.store import open_store
-from infra.settings import Settings, Topics
+from infra.settings import Settings
+from infra.topic_names import Topics
 from infra.simulated_city import expected_incident_ids, publish_reports, simulated_reports
 from infra.territory_source import department_names
 from infra.topics import ensure_topics_sync

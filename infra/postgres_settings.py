@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.postgres_store import PERSISTENCE_TOPIC
-from infra.settings import POSTGRES_SCHEMES
+from infra.settings_env import POSTGRES_SCHEMES
 
 URL_OPTIONS = ("schema", "pool_size")
 

@@ -1,4 +1,9 @@
-"""Settings from the environment, with defaults that make a fresh clone work as it is."""
+"""Settings from the environment, with defaults that make a fresh clone work as it is.
+
+Here: what the settings are and what follows from them (a worker's role and consumer groups,
+where the store and the views live). The environment variables they are read from and written
+to are infra/settings_env.py's; the topics' names, infra/topic_names.py's.
+"""
 from __future__ import annotations
 
 import os
@@ -7,32 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from infra.settings_env import settings_environment, settings_fields
+from infra.topic_names import Topics
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_KEEP_HOURS = 24 * 366  # a year: more would hold about every incident ever
 WORKER_ROLES = ("all", "inbound", "outbound")
-POSTGRES_SCHEMES = ("postgresql", "postgres")   # of GRID_DISPATCH_STORE_URL
-
-
-@dataclass(frozen=True)
-class Topics:
-    """The four contract topics; a prefix isolates tenants or test runs on one cluster."""
-    prefix: str = ""
-
-    @property
-    def reported(self) -> str:
-        return f"{self.prefix}incidents.reported"
-
-    @property
-    def events(self) -> str:
-        return f"{self.prefix}incidents.events"
-
-    @property
-    def commands(self) -> str:
-        return f"{self.prefix}incidents.commands"
-
-    @property
-    def deadletter(self) -> str:
-        return f"{self.prefix}incidents.deadletter"
 
 
 @dataclass(frozen=True)
@@ -65,67 +50,13 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
         env = os.environ if environ is None else environ
-        home = Path(env.get("GRID_DISPATCH_HOME", PROJECT_ROOT / "var")).resolve()
-
-        def path(name: str) -> Path | None:
-            return Path(env[name]).resolve() if env.get(name) else None
-
-        return cls(
-            home=home,
-            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
-            store_path=path("GRID_DISPATCH_STORE"),
-            store_url=_store_url(env),
-            views_path=path("GRID_DISPATCH_VIEWS"),
-            policy_path=path("GRID_DISPATCH_POLICY"),
-            territory_path=path("GRID_DISPATCH_TERRITORY"),
-            duplicates_path=path("GRID_DISPATCH_DUPLICATES"),
-            app_id=env.get("GRID_DISPATCH_APP_ID", "grid-dispatch"),
-            topics=Topics(env.get("GRID_DISPATCH_TOPIC_PREFIX", "")),
-            cache_dir=path("GRID_DISPATCH_CACHE") or PROJECT_ROOT / ".cache",
-            batch_size=int(env.get("GRID_DISPATCH_BATCH_SIZE", "1000")),
-            metrics_port=int(env.get("GRID_DISPATCH_METRICS_PORT", "0")),
-            profile_path=path("GRID_DISPATCH_PROFILE"),
-            worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
-            worker_role=env.get("GRID_DISPATCH_WORKER_ROLE", "all"),
-            sole_inbound=_flag(env, "GRID_DISPATCH_SOLE_INBOUND"),
-            store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
-            store_checkpoints=env.get("GRID_DISPATCH_STORE_CHECKPOINTS", "background"),
-            recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
-            keep_finished_hours=_hours(env, "GRID_DISPATCH_KEEP_FINISHED_HOURS", "24"),
-            views_save_ms=_milliseconds(env, "GRID_DISPATCH_VIEWS_SAVE_MS", "100"),
-            stall_ms=_milliseconds(env, "GRID_DISPATCH_STALL_MS", "500"),
-            fetch_wait_ms=_milliseconds(env, "GRID_DISPATCH_FETCH_WAIT_MS", "0"),
-        )
+        return cls(**settings_fields(env, PROJECT_ROOT))
 
     def environment(self, bootstrap: str) -> dict[str, str]:
         """These settings as the environment a worker process reads them from (the inverse
         of `from_env`, paths as resolved here): a child started with it works on the same
         broker, store, topics and groups whatever its working directory."""
-        env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "GRID_DISPATCH_HOME": str(self.home),
-               "GRID_DISPATCH_STORE": str(self.store), "GRID_DISPATCH_VIEWS": str(self.views),
-               "GRID_DISPATCH_STORE_SYNC": self.store_sync,
-               "GRID_DISPATCH_STORE_CHECKPOINTS": self.store_checkpoints,
-               "GRID_DISPATCH_APP_ID": self.app_id,
-               "GRID_DISPATCH_TOPIC_PREFIX": self.topics.prefix,
-               "GRID_DISPATCH_BATCH_SIZE": str(self.batch_size),
-               "GRID_DISPATCH_WORKER_INDEX": str(self.worker_index),
-               "GRID_DISPATCH_WORKER_ROLE": self.worker_role,
-               "GRID_DISPATCH_SOLE_INBOUND": "1" if self.sole_inbound else "0",
-               "GRID_DISPATCH_RECENT_INCIDENTS": str(self.recent_incidents),
-               "GRID_DISPATCH_KEEP_FINISHED_HOURS": repr(self.keep_finished_hours),
-               "GRID_DISPATCH_VIEWS_SAVE_MS": str(self.views_save_ms),
-               "GRID_DISPATCH_STALL_MS": str(self.stall_ms),
-               "GRID_DISPATCH_FETCH_WAIT_MS": str(self.fetch_wait_ms)}
-        for name, path in (("GRID_DISPATCH_POLICY", self.policy_path),
-                           ("GRID_DISPATCH_TERRITORY", self.territory_path),
-                           ("GRID_DISPATCH_DUPLICATES", self.duplicates_path)):
-            if path:
-                env[name] = str(path)
-        if self.metrics_port:
-            env["GRID_DISPATCH_METRICS_PORT"] = str(self.metrics_port)
-        if self.store_url:
-            env["GRID_DISPATCH_STORE_URL"] = self.store_url
-        return env
+        return settings_environment(self, bootstrap)
 
     @property
     def keep_finished(self) -> timedelta:
@@ -184,32 +115,3 @@ class Settings:
     def views(self) -> Path:
         return self.views_path or self.home / "views.sqlite"
 
-
-def _hours(env, name: str, default: str) -> float:
-    text = env.get(name, default)
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{name}={text!r}: expected a number of hours") from None
-
-
-def _milliseconds(env, name: str, default: str) -> int:
-    text = env.get(name, default)
-    if not text.isdigit():
-        raise ValueError(f"{name}={text!r}: expected a whole number of milliseconds, 0 or more")
-    return int(text)
-
-
-def _store_url(env) -> str | None:
-    text = env.get("GRID_DISPATCH_STORE_URL") or None
-    if text is not None and urlsplit(text).scheme not in POSTGRES_SCHEMES:
-        raise ValueError(f"GRID_DISPATCH_STORE_URL={text.split('@')[-1]!r}: expected a "
-                         "postgresql:// URL (leave it unset for the SQLite file)")
-    return text
-
-
-def _flag(env, name: str) -> bool:
-    text = env.get(name, "0")
-    if text not in ("0", "1"):
-        raise ValueError(f"{name}={text!r}: expected 0 or 1")
-    return text == "1"

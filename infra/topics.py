@@ -8,7 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 TOPIC_ALREADY_EXISTS = 36
 
-from infra.settings import Topics
+from infra.topic_names import Topics
 
 DAY_MS = 24 * 3600 * 1000
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer
 
 from infra.kafka_io import produce
-from infra.settings import Settings, Topics
+from infra.settings import Settings
+from infra.topic_names import Topics
 from tests.city import SMALL_POLICY
 from infra.worker_process import WorkerProcess, wait_until  # noqa: F401 (re-exported)
 

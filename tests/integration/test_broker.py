@@ -4,7 +4,8 @@ import sys
 
 from infra.broker import LocalBroker
 from infra.kafka_probe import metadata_answers
-from infra.settings import PROJECT_ROOT, Topics
+from infra.settings import PROJECT_ROOT
+from infra.topic_names import Topics
 from infra.topics import ensure_topics_sync, topic_specs
 
 

@@ -6,8 +6,8 @@ import orjson
 
 from infra.kafka_probe import end_offsets
 from infra.projector import follow_events
+from infra.topic_names import Topics
 from infra.topics import ensure_topics_sync
-from infra.settings import Topics
 from tests.support import publish
 
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.settings import Settings, Topics
+from infra.settings import Settings
+from infra.topic_names import Topics
 
 
 def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
