@@ -4,7 +4,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from infra.settings import PROJECT_ROOT
+
+# The demo starts a broker of its own (the session's is left out of its environment).
+pytestmark = pytest.mark.kafka
 
 
 def test_the_demo_runs_to_the_end_and_prints_the_table(tmp_path):

@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from infra.broker import LocalBroker
 from infra.kafka_probe import metadata_answers
 from infra.settings import PROJECT_ROOT
@@ -22,6 +24,7 @@ def test_topics_are_created_once_with_their_partition_counts(kafka_bootstrap):
     assert partitions[topics.reported] >= 6 and partitions[topics.events] >= 6
 
 
+@pytest.mark.kafka   # starts a broker of its own, not the session's
 def test_broker_start_is_idempotent_and_stop_stops_it(tmp_path):
     broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
     first = broker.start()
@@ -46,6 +49,7 @@ def test_the_cli_reports_status_of_an_external_cluster(kafka_bootstrap):
     assert f"external cluster {kafka_bootstrap}: answering" in result.stdout
 
 
+@pytest.mark.kafka   # starts a broker of its own, not the session's
 def test_a_cluster_id_beginning_with_a_dash_formats_and_starts(tmp_path, monkeypatch):
     """Base64 ids begin with "-" one time in 64; the storage tool once took it for an option."""
     import infra.broker_setup
