@@ -1,5 +1,6 @@
-"""What the servers we run ourselves (the Kafka broker, PostgreSQL) ask of the operating
-system: a free local port to listen on, and whether a process we started still lives.
+"""What the servers we run ourselves ask of the operating system: a free local port to listen
+on (the Kafka broker and PostgreSQL both), and whether a process we started still lives (the
+broker's, after a restart of ours).
 
 Apart from either server because both need a port, and neither's module is the other's home.
 """

@@ -25,7 +25,7 @@ class Settings:
     home: Path
     bootstrap_servers: str | None = None
     store_path: Path | None = None
-    store_url: str | None = None   # a PostgreSQL store (infra/postgres_store.py), not the file
+    store_url: str | None = None   # a PostgreSQL store (infra/postgres_settings.py), not the file
     views_path: Path | None = None
     policy_path: Path | None = None
     territory_path: Path | None = None

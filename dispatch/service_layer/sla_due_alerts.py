@@ -2,8 +2,9 @@
 and who each alert tells.
 
 Apart from the watcher (sla_watcher.py), which chooses the incidents a tick looks at and
-keeps what is planned and saved: this is the calendar work on one incident's clocks, and
-reads only the live views and the escalation policy.
+keeps what is planned and saved: this is the calendar work on one incident's clocks. It
+reads the live views and the escalation policy, and writes only the views' list of SLA
+problems (a time beyond the calendar file's years).
 """
 from __future__ import annotations
 
