@@ -8,8 +8,9 @@ each other's inverse (tests/unit/test_settings.py holds them to it).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from infra.topic_names import Topics
@@ -21,39 +22,18 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")   # of GRID_DISPATCH_STORE_URL
 
 
 def settings_fields(env, project_root: Path) -> dict:
-    """The fields of `Settings` from `env`; unset variables take the defaults, and the home
-    and the cache default to folders of `project_root`."""
-    home = Path(env.get("GRID_DISPATCH_HOME", project_root / "var")).resolve()
-
-    def path(name: str) -> Path | None:
-        return Path(env[name]).resolve() if env.get(name) else None
-
-    return dict(
-        home=home,
-        bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
-        store_path=path("GRID_DISPATCH_STORE"),
-        store_url=_store_url(env),
-        views_path=path("GRID_DISPATCH_VIEWS"),
-        policy_path=path("GRID_DISPATCH_POLICY"),
-        territory_path=path("GRID_DISPATCH_TERRITORY"),
-        duplicates_path=path("GRID_DISPATCH_DUPLICATES"),
-        app_id=env.get("GRID_DISPATCH_APP_ID", "grid-dispatch"),
-        topics=Topics(env.get("GRID_DISPATCH_TOPIC_PREFIX", "")),
-        cache_dir=path("GRID_DISPATCH_CACHE") or project_root / ".cache",
-        batch_size=int(env.get("GRID_DISPATCH_BATCH_SIZE", "1000")),
-        metrics_port=int(env.get("GRID_DISPATCH_METRICS_PORT", "0")),
-        profile_path=path("GRID_DISPATCH_PROFILE"),
-        worker_index=int(env.get("GRID_DISPATCH_WORKER_INDEX", "0")),
-        worker_role=env.get("GRID_DISPATCH_WORKER_ROLE", "all"),
-        sole_inbound=_flag(env, "GRID_DISPATCH_SOLE_INBOUND"),
-        store_sync=env.get("GRID_DISPATCH_STORE_SYNC", "normal"),
-        store_checkpoints=env.get("GRID_DISPATCH_STORE_CHECKPOINTS", "background"),
-        recent_incidents=int(env.get("GRID_DISPATCH_RECENT_INCIDENTS", "20000")),
-        keep_finished_hours=_hours(env, "GRID_DISPATCH_KEEP_FINISHED_HOURS", "24"),
-        views_save_ms=_milliseconds(env, "GRID_DISPATCH_VIEWS_SAVE_MS", "100"),
-        stall_ms=_milliseconds(env, "GRID_DISPATCH_STALL_MS", "500"),
-        fetch_wait_ms=_milliseconds(env, "GRID_DISPATCH_FETCH_WAIT_MS", "0"),
-    )
+    """The fields of `Settings` that `env` sets, each value checked; the dataclass's defaults
+    give the others, but for the home and the cache, folders of `project_root` by default."""
+    cache = env.get("GRID_DISPATCH_CACHE")
+    fields = dict(home=Path(env.get("GRID_DISPATCH_HOME", project_root / "var")).resolve(),
+                  cache_dir=Path(cache).resolve() if cache else project_root / ".cache",
+                  bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+                  store_url=_store_url(env))
+    for name, (variable, parse) in _VARIABLES.items():
+        text = env.get(variable)
+        if text is not None:
+            fields[name] = parse(text, variable)
+    return fields
 
 
 def settings_environment(settings: Settings, bootstrap: str) -> dict[str, str]:
@@ -86,19 +66,39 @@ def settings_environment(settings: Settings, bootstrap: str) -> dict[str, str]:
     return env
 
 
-def _hours(env, name: str, default: str) -> float:
-    text = env.get(name, default)
+def _path(text: str, variable: str) -> Path | None:
+    return Path(text).resolve() if text else None
+
+
+def _text(text: str, variable: str) -> str:
+    return text
+
+
+def _whole(text: str, variable: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{variable}={text!r}: expected a whole number") from None
+
+
+def _hours(text: str, variable: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"{name}={text!r}: expected a number of hours") from None
+        raise ValueError(f"{variable}={text!r}: expected a number of hours") from None
 
 
-def _milliseconds(env, name: str, default: str) -> int:
-    text = env.get(name, default)
+def _milliseconds(text: str, variable: str) -> int:
     if not text.isdigit():
-        raise ValueError(f"{name}={text!r}: expected a whole number of milliseconds, 0 or more")
+        raise ValueError(f"{variable}={text!r}: expected a whole number of milliseconds, "
+                         "0 or more")
     return int(text)
+
+
+def _flag(text: str, variable: str) -> bool:
+    if text not in ("0", "1"):
+        raise ValueError(f"{variable}={text!r}: expected 0 or 1")
+    return text == "1"
 
 
 def _store_url(env) -> str | None:
@@ -109,8 +109,27 @@ def _store_url(env) -> str | None:
     return text
 
 
-def _flag(env, name: str) -> bool:
-    text = env.get(name, "0")
-    if text not in ("0", "1"):
-        raise ValueError(f"{name}={text!r}: expected 0 or 1")
-    return text == "1"
+# Settings' field -> the variable that sets it, and how its text is read. An unset variable
+# leaves the field's default (infra/settings.py), so each default is written once.
+_VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "store_path": ("GRID_DISPATCH_STORE", _path),
+    "views_path": ("GRID_DISPATCH_VIEWS", _path),
+    "policy_path": ("GRID_DISPATCH_POLICY", _path),
+    "territory_path": ("GRID_DISPATCH_TERRITORY", _path),
+    "duplicates_path": ("GRID_DISPATCH_DUPLICATES", _path),
+    "profile_path": ("GRID_DISPATCH_PROFILE", _path),
+    "app_id": ("GRID_DISPATCH_APP_ID", _text),
+    "topics": ("GRID_DISPATCH_TOPIC_PREFIX", lambda text, variable: Topics(text)),
+    "batch_size": ("GRID_DISPATCH_BATCH_SIZE", _whole),
+    "metrics_port": ("GRID_DISPATCH_METRICS_PORT", _whole),
+    "worker_index": ("GRID_DISPATCH_WORKER_INDEX", _whole),
+    "worker_role": ("GRID_DISPATCH_WORKER_ROLE", _text),
+    "sole_inbound": ("GRID_DISPATCH_SOLE_INBOUND", _flag),
+    "store_sync": ("GRID_DISPATCH_STORE_SYNC", _text),
+    "store_checkpoints": ("GRID_DISPATCH_STORE_CHECKPOINTS", _text),
+    "recent_incidents": ("GRID_DISPATCH_RECENT_INCIDENTS", _whole),
+    "keep_finished_hours": ("GRID_DISPATCH_KEEP_FINISHED_HOURS", _hours),
+    "views_save_ms": ("GRID_DISPATCH_VIEWS_SAVE_MS", _milliseconds),
+    "stall_ms": ("GRID_DISPATCH_STALL_MS", _milliseconds),
+    "fetch_wait_ms": ("GRID_DISPATCH_FETCH_WAIT_MS", _milliseconds),
+}

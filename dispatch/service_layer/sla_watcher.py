@@ -32,7 +32,6 @@ class SlaWatcher:
     def __init__(self, service: IncidentService, views: Views, policy: EscalationPolicy,
                  departments: set[str]):
         self.service, self.views, self.policy = service, views, policy
-        self.departments = departments
         self.recorded: dict[str, set[str]] = {}   # incident -> alert keys saved (while open)
         # Planned but not yet saved: `record` runs in another thread, and until it is done
         # these must neither be planned again nor hold back the incident's next instant.

@@ -80,3 +80,11 @@ def test_a_wrong_number_of_milliseconds_is_named(name, text):
     with pytest.raises(ValueError, match=f"{name}={text!r}: expected a "
                                          "whole number of milliseconds"):
         Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x", name: text})
+
+
+@pytest.mark.parametrize("name", ["GRID_DISPATCH_BATCH_SIZE", "GRID_DISPATCH_METRICS_PORT",
+                                  "GRID_DISPATCH_WORKER_INDEX",
+                                  "GRID_DISPATCH_RECENT_INCIDENTS"])
+def test_a_count_that_is_not_a_whole_number_is_named(name):
+    with pytest.raises(ValueError, match=f"{name}='many': expected a whole number"):
+        Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x", name: "many"})
