@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from dispatch.service_layer.recent_incidents import DEFAULT_CAPACITY
 from infra.settings_env import settings_environment, settings_fields
 from infra.topic_names import Topics
 
@@ -41,7 +42,7 @@ class Settings:
     worker_index: int = 0      # which of several workers sharing the store (worker --processes)
     worker_role: str = "all"   # all | inbound | outbound (see `role`)
     sole_inbound: bool = False   # the store's only inbound worker (infra/inbound_tasks.py)
-    recent_incidents: int = 20_000   # incidents kept after being stored (recent_incidents.py)
+    recent_incidents: int = DEFAULT_CAPACITY   # incidents kept once stored (recent_incidents.py)
     keep_finished_hours: float = 24.0  # finished incidents stay in live views this long
     views_save_ms: int = 100   # least time between background saves of the views file
     stall_ms: int = 500   # a loop held longer is logged with its stack (0: not watched)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dispatch.service_layer.incident_service import IncidentService
+from dispatch.service_layer.recent_incidents import DEFAULT_CAPACITY
 from infra.lease import Lease, StoreLease
 from infra.memory_store import PERSISTENCE_TOPIC as MEMORY_TOPIC
 from infra.relay_wakeup import WakeupListener, WakeupSender, Wakeups
@@ -15,8 +16,9 @@ from infra.sqlite_store import PERSISTENCE_TOPIC
 FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
 
 
-def sqlite_service(path: Path, synchronous: str = "normal", recent_incidents: int = 20_000,
-                   checkpoints: str = "commit", checkpoint_seconds: float = 0.5) -> IncidentService:
+def sqlite_service(path: Path, synchronous: str = "normal",
+                   recent_incidents: int = DEFAULT_CAPACITY, checkpoints: str = "commit",
+                   checkpoint_seconds: float = 0.5) -> IncidentService:
     """The event store in a SQLite file; `synchronous` and `checkpoints`: see
     infra/sqlite_store.py; `recent_incidents`: how many stored incidents to keep
     (recent_incidents.py)."""
@@ -33,7 +35,7 @@ def sqlite_service(path: Path, synchronous: str = "normal", recent_incidents: in
     })
 
 
-def postgres_service(url: str, recent_incidents: int = 20_000) -> IncidentService:
+def postgres_service(url: str, recent_incidents: int = DEFAULT_CAPACITY) -> IncidentService:
     """The event store in a PostgreSQL database (infra/postgres_store.py); its tables are
     made on first use."""
     from infra.postgres_settings import postgres_env   # (psycopg only for this store)

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, Notification, ProcessRecor
 from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import FINAL
 from dispatch.domain.policy_version import PolicyVersion
-from dispatch.service_layer.recent_incidents import RecentIncidents
+from dispatch.service_layer.recent_incidents import DEFAULT_CAPACITY, RecentIncidents
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class IncidentService(Application[UUID]):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.recent: RecentIncidents[Incident] = RecentIncidents(
-            int(self.env.get("RECENT_INCIDENTS", "20000")))
+            int(self.env.get("RECENT_INCIDENTS", DEFAULT_CAPACITY)))
         # Told of every change stored through this service, after it is stored (a worker
         # that is the store's only writer of incidents keeps an index from it).
         self.on_recorded: Callable[[list[DomainEventProtocol]], None] | None = None

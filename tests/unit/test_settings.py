@@ -29,7 +29,7 @@ def test_unset_variables_give_the_defaults():
     settings = Settings.from_env({"GRID_DISPATCH_HOME": "/tmp/x"})
     assert (settings.home, settings.store, settings.recent_incidents, settings.store_sync,
             settings.store_checkpoints) == \
-        (Path("/tmp/x"), Path("/tmp/x/store.sqlite"), 20_000, "normal", "background")
+        (Path("/tmp/x"), Path("/tmp/x/store.sqlite"), 100_000, "normal", "background")
     assert settings.keep_finished == timedelta(hours=24)
     assert settings.role == "all"
     assert settings.views_save_ms == 100 and settings.stall_ms == 500
