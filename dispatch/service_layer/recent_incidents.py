@@ -19,11 +19,13 @@ from typing import Generic, TypeVar
 from uuid import UUID
 
 A = TypeVar("A")
-# How many, by default. At a peak of 2,000 reports a second, nearly half of them repeats,
-# 20,000 held the last 10 s: most repeats' originals were then rebuilt from the store, and the
-# route step over 240,000 reports cost 198-204 µs a report, against 172-175 with 100,000
-# (late in the run 228-237 against 181-207), for about 190 MB more (2.2-2.4 KiB each).
-# In a city's ordinary day, 100,000 are days of reports: commands find their incident here.
+# How many, by default. At a peak of 2,000 reports a second (half of them repeats late in a
+# long run), 20,000 held the last 10 s: most repeats' originals were then rebuilt from the
+# store, and the route step over 240,000 reports cost 198-204 µs a report, against 172-175
+# with 100,000 (in its last eighth 228 and 237 against 185 and 181), for about 190 MB more
+# (2.2-2.4 KiB each).
+# A city reporting some tens of thousands a day (assumed, not measured here) would find
+# days of incidents kept, so its commands would rarely rebuild one.
 DEFAULT_CAPACITY = 100_000
 
 
