@@ -1,9 +1,11 @@
-# Two commands on a fresh machine (Python 3.11, Java 17, Maven): `make demo`, `make test`.
+# Two commands on a fresh machine (Python 3.11, Java 17, Maven, Rust's cargo): `make demo`,
+# `make test`.
 # Both create the virtual environment on first use; the Kafka jars are fetched by the
 # engine itself the first time a broker starts.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+NATIVE := $(VENV)/.native-built
 
 .PHONY: demo test test-fast bench bench-smoke clean postgres-server
 
@@ -13,10 +15,19 @@ $(BIN)/grid-dispatch: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-demo: $(BIN)/grid-dispatch
+# The native replay (native/, Rust): built with cargo by maturin, from crates.io.
+$(NATIVE): $(BIN)/grid-dispatch native/Cargo.toml native/Cargo.lock native/pyproject.toml \
+          $(wildcard native/src/*.rs)
+	@PATH="$$PATH:$$HOME/.cargo/bin" command -v cargo >/dev/null || \
+	  { echo "cargo is missing: the native replay (native/) needs a Rust toolchain" >&2; exit 1; }
+	PATH="$$PATH:$$HOME/.cargo/bin" $(BIN)/pip install -q ./native
+	touch $@
+
+demo: $(BIN)/grid-dispatch $(NATIVE)
 	$(BIN)/grid-dispatch demo
 
-test: $(BIN)/grid-dispatch postgres-server
+test: $(BIN)/grid-dispatch $(NATIVE) postgres-server
+	cd native && PATH="$$PATH:$$HOME/.cargo/bin" cargo test -q --release
 	$(BIN)/python -m pytest -q
 
 # The PostgreSQL store's tests start a server of their own from Debian's programs; as
@@ -27,13 +38,13 @@ postgres-server:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || \
 	  { echo "PostgreSQL's server programs are missing: install Debian's postgresql package" >&2; exit 1; }
 
-test-fast: $(BIN)/grid-dispatch
+test-fast: $(BIN)/grid-dispatch $(NATIVE)
 	$(BIN)/python -m pytest -q -m "not kafka"
 
-bench: $(BIN)/grid-dispatch
+bench: $(BIN)/grid-dispatch $(NATIVE)
 	$(BIN)/python -m benchmarks
 
-bench-smoke: $(BIN)/grid-dispatch
+bench-smoke: $(BIN)/grid-dispatch $(NATIVE)
 	$(BIN)/python -m benchmarks --smoke
 	$(BIN)/python -m benchmarks --smoke --only end-to-end --store postgres
 

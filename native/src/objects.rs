@@ -1,0 +1,133 @@
+//! The Python views' own objects, made from the native state: IncidentRow and
+//! IncidentFacts (their dataclasses, called with their fields in order), datetimes with the
+//! offsets they were written with, and one Python string per name.
+use crate::time::Time;
+use crate::views::{Facts, Names, OpenRow};
+use pyo3::prelude::*;
+use pyo3::types::{PyDateTime, PyList, PyString, PyTuple, PyTzInfo};
+use rustc_hash::FxHashMap;
+
+pub struct Objects {
+    row_type: PyObject,
+    facts_type: PyObject,
+    strings: Vec<Option<PyObject>>,
+    zones: FxHashMap<i32, PyObject>,
+}
+
+impl Objects {
+    pub fn new(row_type: PyObject, facts_type: PyObject) -> Self {
+        Objects { row_type, facts_type, strings: Vec::new(), zones: FxHashMap::default() }
+    }
+
+    fn name(&mut self, py: Python<'_>, id: u32, names: &Names) -> PyObject {
+        if id == 0 {
+            return py.None();
+        }
+        let index = id as usize;
+        if self.strings.len() <= index {
+            self.strings.resize_with(names.texts.len().max(index + 1), || None);
+        }
+        self.strings[index]
+            .get_or_insert_with(|| PyString::new(py, &names.texts[index]).into_any().unbind())
+            .clone_ref(py)
+    }
+
+    /// `datetime.timezone(timedelta(seconds=offset))`, as `fromisoformat` gives (UTC: the
+    /// module's own `timezone.utc`).
+    fn zone(&mut self, py: Python<'_>, offset_s: i32) -> PyResult<PyObject> {
+        if let Some(zone) = self.zones.get(&offset_s) {
+            return Ok(zone.clone_ref(py));
+        }
+        let datetime = py.import("datetime")?;
+        let zone = if offset_s == 0 {
+            datetime.getattr("timezone")?.getattr("utc")?
+        } else {
+            let delta = datetime.getattr("timedelta")?.call1((0, offset_s))?;
+            datetime.getattr("timezone")?.call1((delta,))?
+        };
+        self.zones.insert(offset_s, zone.clone().unbind());
+        Ok(zone.unbind())
+    }
+
+    fn time(&mut self, py: Python<'_>, t: &Time) -> PyResult<PyObject> {
+        let c = t.civil();
+        let zone = match t.offset_s {
+            Some(offset) => Some(self.zone(py, offset)?),
+            None => None,
+        };
+        let zone = zone.as_ref().map(|z| z.bind(py).downcast::<PyTzInfo>()).transpose()?;
+        Ok(PyDateTime::new(py, c.year, c.month, c.day, c.hour, c.minute, c.second, c.microsecond,
+                           zone)?.into_any().unbind())
+    }
+
+    fn maybe_time(&mut self, py: Python<'_>, t: &Option<Time>) -> PyResult<PyObject> {
+        match t {
+            Some(t) => self.time(py, t),
+            None => Ok(py.None()),
+        }
+    }
+
+    fn pairs(&mut self, py: Python<'_>, pairs: &[(u32, Time)], names: &Names) -> PyResult<PyObject> {
+        let mut items = Vec::with_capacity(pairs.len());
+        for (name, at) in pairs {
+            let pair = (self.name(py, *name, names), self.time(py, at)?);
+            items.push(PyTuple::new(py, [pair.0, pair.1])?.into_any());
+        }
+        Ok(PyList::new(py, items)?.into_any().unbind())
+    }
+
+    pub fn open_row(&mut self, py: Python<'_>, row: &OpenRow, names: &Names) -> PyResult<PyObject> {
+        let holder = self.name(py, row.holder, names);
+        self.row_type.call1(py, (row.version, holder, row.is_open))
+    }
+
+    pub fn facts(&mut self, py: Python<'_>, incident_id: &str, f: &Facts, names: &Names) -> PyResult<PyObject> {
+        let workers: Vec<PyObject> = f.grid_workers.iter().map(|w| self.name(py, *w, names)).collect();
+        let mut extensions = Vec::with_capacity(f.extensions_granted.len());
+        for at in &f.extensions_granted {
+            extensions.push(self.time(py, at)?);
+        }
+        let mut verifications = Vec::with_capacity(f.verifications.len());
+        for (at, passed) in &f.verifications {
+            let at = self.time(py, at)?;
+            verifications.push(PyTuple::new(py, [at, passed.into_pyobject(py)?.to_owned().into_any().unbind()])?);
+        }
+        let rated = match &f.rated {
+            None => py.None(),
+            Some((rating, resolved, at)) => {
+                let rating = self.name(py, *rating, names);
+                let resolved = match resolved {
+                    Some(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
+                    None => py.None(),
+                };
+                PyTuple::new(py, [rating, resolved, self.time(py, at)?])?.into_any().unbind()
+            }
+        };
+        let fields: Vec<PyObject> = vec![
+            PyString::new(py, incident_id).into_any().unbind(),
+            f.version.into_pyobject(py)?.into_any().unbind(),
+            self.maybe_time(py, &f.reported_at)?,
+            self.name(py, f.category, names),
+            self.name(py, f.priority, names),
+            self.name(py, f.grid, names),
+            self.name(py, f.street, names),
+            self.name(py, f.district, names),
+            PyTuple::new(py, workers)?.into_any().unbind(),
+            self.name(py, f.first_department, names),
+            self.name(py, f.department, names),
+            self.pairs(py, &f.dispatches, names)?,
+            self.maybe_time(py, &f.first_dispatched_at)?,
+            self.pairs(py, &f.returns, names)?,
+            self.pairs(py, &f.unjustified_returns, names)?,
+            f.reassigned.into_pyobject(py)?.into_any().unbind(),
+            PyList::new(py, extensions)?.into_any().unbind(),
+            f.suspended.into_pyobject(py)?.to_owned().into_any().unbind(),
+            PyList::new(py, verifications)?.into_any().unbind(),
+            self.maybe_time(py, &f.closed_at)?,
+            rated,
+            f.voided.into_pyobject(py)?.to_owned().into_any().unbind(),
+            f.merged.into_pyobject(py)?.to_owned().into_any().unbind(),
+        ];
+        self.facts_type.call1(py, PyTuple::new(py, fields)?)
+    }
+}
