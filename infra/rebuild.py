@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -15,17 +16,30 @@ from infra.store_reader import ReadRows, rows_for
 from infra.view_store import OpenIncidentsStore
 from policies.duplicates import DuplicateRules
 from projections.duplicate_candidates import DuplicateCandidates
+from projections.native_replay import NativeFold, unavailable_because
 from projections.open_incidents import IncidentRow
 from projections.views import Views
+
+log = logging.getLogger("grid_dispatch.rebuild")
 
 
 def replay(service: IncidentService, views: Views | DuplicateCandidates, batch_size: int = 5000,
            progress: Callable[[int], None] | None = None, read: ReadRows | None = None,
-           on_release: Callable[[dict[str, IncidentRow]], None] | None = None) -> int:
+           on_release: Callable[[dict[str, IncidentRow]], None] | None = None,
+           native: bool = True) -> int:
     """Feed every stored incident event, in the store's order, into `views` (every view,
     or the duplicate index alone). Views that let finished incidents go hand their last
-    rows to `on_release` as they do."""
+    rows to `on_release` as they do. Fresh views are replayed natively where they can be
+    (projections/native_replay.py), else, or with `native=False`, in Python."""
     read = read or rows_for(service)
+    if native and isinstance(views, Views) and _fresh(views):
+        reason = unavailable_because(views)
+        if reason is None:
+            count = _replay_natively(views, read, batch_size, progress)
+            if count is not None:
+                return count
+        else:
+            log.info("views replayed in Python: %s", reason)
     position, count = 0, 0
     # A replay allocates millions of small, acyclic objects: the cyclic collector would
     # rescan the growing views again and again (about 40% of the time) for nothing.
@@ -51,6 +65,30 @@ def replay(service: IncidentService, views: Views | DuplicateCandidates, batch_s
     finally:
         if collecting:
             gc.enable()
+    return count
+
+
+def _fresh(views: Views) -> bool:
+    return not (views.open_incidents.rows or views.facts.facts or views.sla.incidents)
+
+
+def _replay_natively(views: Views, read: ReadRows, batch_size: int,
+                     progress: Callable[[int], None] | None) -> int | None:
+    """The count of rows replayed, or None if a row was refused (then nothing is handed
+    over, and the progress shown is taken back for the replay in Python)."""
+    fold, position, count = NativeFold(views), 0, 0
+    try:
+        while rows := read(position, batch_size):
+            fold.apply_rows(rows)
+            position, count = rows[-1][0], count + len(rows)
+            if progress:
+                progress(len(rows))
+    except ValueError as refused:
+        log.warning("the native replay gave way to Python's: %s", refused)
+        if progress and count:
+            progress(-count)
+        return None
+    fold.hand_over(views)
     return count
 
 

@@ -12,7 +12,7 @@ they are filed by place: projections/place_index.py.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,14 +32,35 @@ class DuplicateCandidates:
                                    self.places.remove)
         self._lock = threading.RLock()
         self._windows: dict[str, timedelta | None] = {}   # by category, worked out once
+        self._handed: Callable[[], tuple[list, datetime | None]] | None = None
 
     @property
     def incidents(self) -> dict[str, Candidate]:
         """The incidents kept (projections/duplicate_window.py), open or closed, by id."""
+        self._take_handed_over()
         return self.kept.incidents
+
+    def adopt(self, take: Callable[[], tuple[list, datetime | None]]) -> None:
+        """Take a native replay's kept incidents (projections/native_replay.py) when first
+        asked: `take()` gives (incident id, Candidate, filed under its place) in the order
+        they were added, and the newest recording time."""
+        self._handed = take
+
+    def _take_handed_over(self) -> None:
+        if self._handed is not None:
+            with self._lock:
+                take, self._handed = self._handed, None
+                if take is not None:
+                    kept, newest = take()
+                    self.kept.adopt([(candidate, incident_id) for incident_id, candidate, _ in kept],
+                                    newest)
+                    for incident_id, candidate, filed in kept:
+                        if filed:
+                            self.places.file(incident_id, candidate)
 
     # -- fed by events ------------------------------------------------------------------
     def apply(self, events: Iterable[dict[str, Any]]) -> None:
+        self._take_handed_over()
         with self._lock:
             apply_events(events, self.kept, self.places)
 
@@ -47,6 +68,7 @@ class DuplicateCandidates:
                  point: tuple[float, float] | None, address: str | None, grid: str | None,
                  recorded_at: datetime | None = None) -> None:
         """An incident just recorded and still open (its events up to `version` are known)."""
+        self._take_handed_over()
         candidate = Candidate(version, category, reported_at, point, address, grid)
         with self._lock:
             kept = self.kept
@@ -59,6 +81,7 @@ class DuplicateCandidates:
 
     def forget(self, incident_id: str) -> None:
         """Found closed when it was to take a duplicate (its closing event is on its way)."""
+        self._take_handed_over()
         with self._lock:
             if incident_id in self.kept.incidents:
                 self.kept.incidents[incident_id].is_open = False
@@ -77,6 +100,7 @@ class DuplicateCandidates:
                     grid: str | None, skip: Collection[str] = ()) -> tuple[datetime, str] | None:
         """(reported at, id) of the earliest open incident this report repeats, leaving out
         those in `skip`; or None."""
+        self._take_handed_over()
         window = self._window(category)
         if window is None:
             return None
@@ -99,11 +123,13 @@ class DuplicateCandidates:
     def state(self) -> dict[str, Candidate]:
         """The incidents recorded within the longest window before the latest recording,
         open or closed."""
+        self._take_handed_over()
         with self._lock:
             return dict(self.kept.incidents)
 
     def spread_tables(self) -> None:
         """Its tables by incident spread over shards (projections/incident_table.py)."""
+        self._take_handed_over()
         with self._lock:
             self.kept.spread_tables()
             self.places.spread_tables()

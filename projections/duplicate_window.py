@@ -53,6 +53,14 @@ class KeptCandidates:
         """Its table by incident spread over shards (projections/incident_table.py)."""
         self.incidents = IncidentTable(self.incidents)
 
+    def adopt(self, kept: list[tuple[Candidate, str]], newest: datetime | None) -> None:
+        """Hold these candidates (a native replay's: projections/native_replay.py) and
+        nothing else; `newest` is the latest recording time seen."""
+        self.incidents = {incident_id: candidate for candidate, incident_id in kept}
+        self._by_recording = [(candidate.recorded_at, incident_id) for candidate, incident_id in kept]
+        heapq.heapify(self._by_recording)
+        self._newest = newest
+
     def _let_go_of_older(self) -> None:
         oldest = self._newest - self._longest_window
         heap, incidents = self._by_recording, self.incidents

@@ -4,73 +4,43 @@
 //! plain Rust state; the Python views' objects are made from it only when asked for, one
 //! incident at a time or all at once (`take_*`), and each is handed over once: from then
 //! on the Python view holds it and applies the live events to it.
+mod duplicates;
+mod limits;
 mod objects;
+mod replay;
+mod sla;
 mod stored;
 mod time;
+mod timeline;
 mod views;
 
-use objects::Objects;
+use objects::{Objects, Types};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use replay::Core;
 use rustc_hash::FxHashMap;
-use views::{Facts, Kind, Names, OpenRow};
+use views::Kind;
 
 const INCIDENT_TOPIC: &str = "dispatch.domain.incident:";
 
-struct Incident {
-    id: Box<str>,
-    open: Option<OpenRow>,
-    facts: Option<Box<Facts>>,
-}
-
 #[pyclass(module = "grid_dispatch_native")]
 struct Replay {
-    incidents: Vec<Incident>,
-    by_id: FxHashMap<Box<str>, usize>,
+    core: Core,
     kinds: FxHashMap<Box<str>, Kind>,
-    names: Names,
     objects: Objects,
-    open_left: usize,
-    facts_left: usize,
     handed_over: bool,
 }
 
-impl Replay {
-    fn apply(&mut self, id: &str, version: i64, kind: Kind, state: &[u8]) -> Result<(), String> {
-        let index = match self.by_id.get(id) {
-            Some(&index) => index,
-            None if kind == Kind::Reported => {
-                self.incidents.push(Incident {
-                    id: id.into(),
-                    open: Some(OpenRow { version: 0, holder: self.names.id(views::UNASSIGNED), is_open: true }),
-                    facts: Some(Box::default()),
-                });
-                self.open_left += 1;
-                self.facts_left += 1;
-                self.by_id.insert(id.into(), self.incidents.len() - 1);
-                self.incidents.len() - 1
-            }
-            None => return Ok(()), // an incident whose report is not in the store: as Python
-        };
-        let incident = &mut self.incidents[index];
-        let open_due = incident.open.as_ref().is_some_and(|row| version > row.version);
-        let facts_due = incident.facts.as_ref().is_some_and(|f| version > f.version);
-        if !(open_due || facts_due) {
-            return Ok(());
-        }
-        let event: stored::StoredEvent = serde_json::from_slice(state)
-            .map_err(|error| format!("not a stored event this replay takes: {error}"))?;
-        if let (true, Some(row)) = (open_due, incident.open.as_mut()) {
-            views::apply_open(row, kind, version, &event, &mut self.names)?;
-        }
-        if let (true, Some(facts)) = (facts_due, incident.facts.as_mut()) {
-            facts.version = version;
-            views::apply_facts(facts, kind, &event, &mut self.names)?;
-        }
-        Ok(())
-    }
+/// Which of an incident's rows a `take` hands over.
+#[derive(Clone, Copy)]
+enum View {
+    Open,
+    Facts,
+    Clocks,
+}
 
+impl Replay {
     fn kind(&mut self, topic: &str) -> Kind {
         if let Some(&kind) = self.kinds.get(topic) {
             return kind;
@@ -79,28 +49,68 @@ impl Replay {
         self.kinds.insert(topic.into(), kind);
         kind
     }
+
+    fn take(&mut self, py: Python<'_>, view: View, index: usize) -> PyResult<Option<PyObject>> {
+        self.handed_over = true;
+        let core = &mut self.core;
+        let incident = &mut core.incidents[index];
+        let (objects, names, id) = (&mut self.objects, &core.names, &*incident.id);
+        match view {
+            View::Open => incident.open.take().map(|row| objects.open_row(py, &row, names)),
+            View::Facts => incident.facts.take().map(|f| objects.facts(py, id, &f, names)),
+            View::Clocks => incident.clocks.take()
+                .map(|c| objects.clocks(py, &c, names, &core.limits)),
+        }.transpose()
+    }
+
+    fn take_all(&mut self, py: Python<'_>, view: View) -> PyResult<Vec<(PyObject, PyObject)>> {
+        let mut taken = Vec::new();
+        for index in 0..self.core.incidents.len() {
+            if let Some(object) = self.take(py, view, index)? {
+                let id = PyString::new(py, &self.core.incidents[index].id).into_any().unbind();
+                taken.push((id, object));
+            }
+        }
+        Ok(taken)
+    }
+
+    fn take_one(&mut self, py: Python<'_>, view: View, incident_id: &str) -> PyResult<Option<PyObject>> {
+        match self.core.index_of(incident_id) {
+            Some(index) => self.take(py, view, index),
+            None => Ok(None),
+        }
+    }
 }
 
 #[pymethods]
 impl Replay {
-    /// `row_type`: IncidentRow; `facts_type`: IncidentFacts (their fields in order).
+    /// `types`: the views' classes (IncidentRow, IncidentFacts, IncidentClocks, StageClock,
+    /// Candidate) and the calendar the clocks hold; `limits_for(sla_class, priority)` and
+    /// `extension_us(hours)` as the SLA clocks' rules; `timeline`: the calendar's working
+    /// time (first day since 1970, workday flags, working time before and by the end of each
+    /// day, periods, total, the zone's fixed offset in seconds); `window_us`: how long the
+    /// duplicate index keeps an incident after it was recorded.
     #[new]
-    fn new(row_type: PyObject, facts_type: PyObject) -> Self {
+    #[allow(clippy::too_many_arguments)]
+    fn new(types: (PyObject, PyObject, PyObject, PyObject, PyObject, PyObject),
+           limits_for: PyObject, extension_us: PyObject,
+           timeline: (i64, Vec<bool>, Vec<i64>, Vec<i64>, Vec<(i64, i64)>, i64, i64),
+           window_us: i64) -> Self {
+        let (first_day, workday, cum_start, cum_end, periods, total, zone_s) = timeline;
+        let timeline = timeline::Timeline::new(first_day, workday, cum_start, cum_end, periods, total, zone_s);
+        let limits = limits::Limits::new(limits_for, extension_us);
+        let (row, facts, clocks, stage, candidate, calendar) = types;
         Replay {
-            incidents: Vec::new(),
-            by_id: FxHashMap::default(),
+            core: Core::new(window_us, limits, timeline),
             kinds: FxHashMap::default(),
-            names: Names::new(),
-            objects: Objects::new(row_type, facts_type),
-            open_left: 0,
-            facts_left: 0,
+            objects: Objects::new(Types { row, facts, clocks, stage, candidate, calendar }),
             handed_over: false,
         }
     }
 
     /// Fold rows as the rebuild reads them: (notification id, incident id, version, topic,
     /// state). Raises ValueError naming the row it cannot take; the rows before it are in.
-    fn apply_rows(&mut self, rows: &Bound<'_, PyList>) -> PyResult<usize> {
+    fn apply_rows(&mut self, py: Python<'_>, rows: &Bound<'_, PyList>) -> PyResult<usize> {
         if self.handed_over {
             // Events of an incident handed over would be lost to its Python object.
             return Err(PyValueError::new_err("rows applied after the views were handed over"));
@@ -119,7 +129,7 @@ impl Replay {
             let state = row.get_item(4)?;
             let state = state.downcast::<PyBytes>()?.as_bytes();
             let kind = self.kind(topic);
-            self.apply(id, version, kind, state).map_err(|reason| {
+            self.core.apply(py, id, version, kind, state).map_err(|reason| {
                 PyValueError::new_err(format!("incident {id} version {version} ({topic}): {reason}"))
             })?;
             applied += 1;
@@ -129,51 +139,50 @@ impl Replay {
 
     /// The incident's open-incidents row, handed over (None if none or handed already).
     fn take_open(&mut self, py: Python<'_>, incident_id: &str) -> PyResult<Option<PyObject>> {
-        self.handed_over = true;
-        let Some(&index) = self.by_id.get(incident_id) else { return Ok(None) };
-        let Some(row) = self.incidents[index].open.take() else { return Ok(None) };
-        self.open_left -= 1;
-        self.objects.open_row(py, &row, &self.names).map(Some)
+        self.take_one(py, View::Open, incident_id)
     }
 
     fn take_facts(&mut self, py: Python<'_>, incident_id: &str) -> PyResult<Option<PyObject>> {
-        self.handed_over = true;
-        let Some(&index) = self.by_id.get(incident_id) else { return Ok(None) };
-        let Some(facts) = self.incidents[index].facts.take() else { return Ok(None) };
-        self.facts_left -= 1;
-        self.objects.facts(py, incident_id, &facts, &self.names).map(Some)
+        self.take_one(py, View::Facts, incident_id)
+    }
+
+    fn take_clocks(&mut self, py: Python<'_>, incident_id: &str) -> PyResult<Option<PyObject>> {
+        self.take_one(py, View::Clocks, incident_id)
     }
 
     /// Every row not handed over yet, as (incident id, row), in the order of the reports.
     fn take_all_open(&mut self, py: Python<'_>) -> PyResult<Vec<(PyObject, PyObject)>> {
-        self.handed_over = true;
-        let mut taken = Vec::with_capacity(self.open_left);
-        for incident in &mut self.incidents {
-            if let Some(row) = incident.open.take() {
-                let id = PyString::new(py, &incident.id).into_any().unbind();
-                taken.push((id, self.objects.open_row(py, &row, &self.names)?));
-            }
-        }
-        self.open_left = 0;
-        Ok(taken)
+        self.take_all(py, View::Open)
     }
 
     fn take_all_facts(&mut self, py: Python<'_>) -> PyResult<Vec<(PyObject, PyObject)>> {
-        self.handed_over = true;
-        let mut taken = Vec::with_capacity(self.facts_left);
-        for incident in &mut self.incidents {
-            if let Some(facts) = incident.facts.take() {
-                let id = PyString::new(py, &incident.id).into_any().unbind();
-                taken.push((id, self.objects.facts(py, &incident.id, &facts, &self.names)?));
-            }
-        }
-        self.facts_left = 0;
-        Ok(taken)
+        self.take_all(py, View::Facts)
     }
 
-    /// How many rows, and how many facts, are still to be handed over.
-    fn left(&self) -> (usize, usize) {
-        (self.open_left, self.facts_left)
+    fn take_all_clocks(&mut self, py: Python<'_>) -> PyResult<Vec<(PyObject, PyObject)>> {
+        self.take_all(py, View::Clocks)
+    }
+
+    /// The duplicate index's kept incidents, once: (incident id, Candidate, filed under its
+    /// place) in the order they were added, and the newest recording time.
+    fn take_duplicates(&mut self, py: Python<'_>) -> PyResult<(Vec<(PyObject, PyObject, bool)>, PyObject)> {
+        self.handed_over = true;
+        let core = &mut self.core;
+        let mut kept = Vec::new();
+        for index in 0..core.incidents.len() {
+            if let Some(candidate) = core.candidates[index].take() {
+                let id = PyString::new(py, &core.incidents[index].id).into_any().unbind();
+                let filed = candidate.filed;
+                kept.push((id, self.objects.candidate(py, &candidate, &core.names)?, filed));
+            }
+        }
+        let newest = self.objects.maybe_time(py, &core.window.newest)?;
+        Ok((kept, newest))
+    }
+
+    /// Every incident id, in the order of the reports (the views' changed sets).
+    fn incident_ids(&self, py: Python<'_>) -> Vec<PyObject> {
+        self.core.incidents.iter().map(|i| PyString::new(py, &i.id).into_any().unbind()).collect()
     }
 }
 

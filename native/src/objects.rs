@@ -1,22 +1,34 @@
 //! The Python views' own objects, made from the native state: IncidentRow and
 //! IncidentFacts (their dataclasses, called with their fields in order), datetimes with the
 //! offsets they were written with, and one Python string per name.
+use crate::duplicates::Candidate;
+use crate::limits::Limits;
+use crate::sla::{Clocks, STAGES};
 use crate::time::Time;
 use crate::views::{Facts, Names, OpenRow};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyList, PyString, PyTuple, PyTzInfo};
 use rustc_hash::FxHashMap;
 
+/// The Python classes the views hold, and the calendar a timed clock holds.
+pub struct Types {
+    pub row: PyObject,
+    pub facts: PyObject,
+    pub clocks: PyObject,
+    pub stage: PyObject,
+    pub candidate: PyObject,
+    pub calendar: PyObject,
+}
+
 pub struct Objects {
-    row_type: PyObject,
-    facts_type: PyObject,
+    types: Types,
     strings: Vec<Option<PyObject>>,
     zones: FxHashMap<i32, PyObject>,
 }
 
 impl Objects {
-    pub fn new(row_type: PyObject, facts_type: PyObject) -> Self {
-        Objects { row_type, facts_type, strings: Vec::new(), zones: FxHashMap::default() }
+    pub fn new(types: Types) -> Self {
+        Objects { types, strings: Vec::new(), zones: FxHashMap::default() }
     }
 
     fn name(&mut self, py: Python<'_>, id: u32, names: &Names) -> PyObject {
@@ -60,7 +72,7 @@ impl Objects {
                            zone)?.into_any().unbind())
     }
 
-    fn maybe_time(&mut self, py: Python<'_>, t: &Option<Time>) -> PyResult<PyObject> {
+    pub fn maybe_time(&mut self, py: Python<'_>, t: &Option<Time>) -> PyResult<PyObject> {
         match t {
             Some(t) => self.time(py, t),
             None => Ok(py.None()),
@@ -78,7 +90,7 @@ impl Objects {
 
     pub fn open_row(&mut self, py: Python<'_>, row: &OpenRow, names: &Names) -> PyResult<PyObject> {
         let holder = self.name(py, row.holder, names);
-        self.row_type.call1(py, (row.version, holder, row.is_open))
+        self.types.row.call1(py, (row.version, holder, row.is_open))
     }
 
     pub fn facts(&mut self, py: Python<'_>, incident_id: &str, f: &Facts, names: &Names) -> PyResult<PyObject> {
@@ -128,6 +140,60 @@ impl Objects {
             f.voided.into_pyobject(py)?.to_owned().into_any().unbind(),
             f.merged.into_pyobject(py)?.to_owned().into_any().unbind(),
         ];
-        self.facts_type.call1(py, PyTuple::new(py, fields)?)
+        self.types.facts.call1(py, PyTuple::new(py, fields)?)
+    }
+
+    /// IncidentClocks(version, priority, sla_class, suspended_since, clocks, limits), each
+    /// StageClock with its fields in order (the kept answers left to be worked out).
+    pub fn clocks(&mut self, py: Python<'_>, c: &Clocks, names: &Names, limits: &Limits) -> PyResult<PyObject> {
+        let mut clocks = Vec::with_capacity(c.clocks.len());
+        for clock in &c.clocks {
+            let fixed = clock.limit.map(|id| &limits.entries[id as usize].stages[clock.stage as usize]);
+            let none = || py.None();
+            let fields: Vec<PyObject> = vec![
+                PyString::new(py, STAGES[clock.stage as usize]).into_any().unbind(),
+                self.name(py, clock.department, names),
+                self.time(py, &clock.started_at)?,
+                fixed.map_or_else(none, |f| f.sla_class.clone_ref(py)),
+                fixed.map_or_else(none, |f| f.limit_object.clone_ref(py)),
+                fixed.map_or_else(none, |f| f.measure.clone_ref(py)),
+                self.maybe_time(py, &clock.paused_since)?,
+                self.maybe_time(py, &clock.ended_at)?,
+                clock.ended_by.map_or_else(none, |k| PyString::new(py, k.name()).into_any().unbind()),
+                clock.limit_us.into_pyobject(py)?.into_any().unbind(),
+                clock.extension_us.into_pyobject(py)?.into_any().unbind(),
+                clock.paused_us.into_pyobject(py)?.into_any().unbind(),
+                fixed.map_or_else(none, |_| self.types.calendar.clone_ref(py)),
+            ];
+            clocks.push(self.types.stage.call1(py, PyTuple::new(py, fields)?)?);
+        }
+        let fields: Vec<PyObject> = vec![
+            c.version.into_pyobject(py)?.into_any().unbind(),
+            self.name(py, c.priority, names),
+            self.name(py, c.sla_class, names),
+            self.maybe_time(py, &c.suspended_since)?,
+            PyList::new(py, clocks)?.into_any().unbind(),
+            c.limits.map_or_else(|| py.None(), |id| limits.entries[id as usize].limits.clone_ref(py)),
+        ];
+        self.types.clocks.call1(py, PyTuple::new(py, fields)?)
+    }
+
+    /// Candidate(version, category, reported_at, point, address, grid, is_open, recorded_at).
+    pub fn candidate(&mut self, py: Python<'_>, c: &Candidate, names: &Names) -> PyResult<PyObject> {
+        let point = match c.point {
+            Some((lat, lon)) => PyTuple::new(py, [lat, lon])?.into_any().unbind(),
+            None => py.None(),
+        };
+        let fields: Vec<PyObject> = vec![
+            c.version.into_pyobject(py)?.into_any().unbind(),
+            self.name(py, c.category, names),
+            self.time(py, &c.reported_at)?,
+            point,
+            self.name(py, c.address, names),
+            self.name(py, c.grid, names),
+            c.is_open.into_pyobject(py)?.to_owned().into_any().unbind(),
+            self.time(py, &c.recorded_at)?,
+        ];
+        self.types.candidate.call1(py, PyTuple::new(py, fields)?)
     }
 }

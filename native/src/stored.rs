@@ -91,8 +91,42 @@ pub struct Typed<'a> {
     pub data: Cow<'a, str>,
 }
 
+/// A JSON number as a float (an integer too large for one exactly is refused: None).
+#[derive(Default, Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    #[default]
+    Missing,
+    Is(f64),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const EXACT: u64 = 1 << 53;
+        Ok(match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Number(n) if n.is_f64() => n.as_f64().map_or(Number::Other, Number::Is),
+            serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) if i.unsigned_abs() <= EXACT => Number::Is(i as f64),
+                (None, Some(u)) if u <= EXACT => Number::Is(u as f64),
+                _ => Number::Other,
+            },
+            _ => Number::Other,
+        })
+    }
+}
+
+#[derive(Deserialize, Debug, Default)]
+pub struct Location {
+    #[serde(default)]
+    pub lat: Number,
+    #[serde(default)]
+    pub lon: Number,
+}
+
 #[derive(Deserialize, Debug)]
 pub struct Place<'a> {
+    #[serde(borrow, default)]
+    pub address: Text<'a>,
     #[serde(borrow, default)]
     pub grid: Text<'a>,
     #[serde(borrow, default)]
@@ -127,6 +161,12 @@ pub struct StoredEvent<'a> {
     pub justified: Flag,
     #[serde(borrow, default)]
     pub place: Option<Place<'a>>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(borrow, default)]
+    pub sla_class: Text<'a>,
+    #[serde(default)]
+    pub hours: Number,
 }
 
 impl<'a> StoredEvent<'a> {

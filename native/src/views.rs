@@ -68,26 +68,31 @@ pub struct Facts {
 pub enum Kind {
     Reported, Located, Dispatched, Reassigned, QueuedForManualDispatch, Returned,
     Reclassified, ReturnJudged, ExtensionGranted, Suspended, Resumed, Reopened, Closed,
-    Rated, Voided, MergedAsDuplicate, Other,
+    Rated, Voided, MergedAsDuplicate, Accepted, Resolved, Other,
 }
+
+const NAMES: [(&str, Kind); 18] = {
+    use Kind::*;
+    [("Reported", Reported), ("Located", Located), ("Dispatched", Dispatched),
+     ("Reassigned", Reassigned), ("QueuedForManualDispatch", QueuedForManualDispatch),
+     ("Returned", Returned), ("Reclassified", Reclassified), ("ReturnJudged", ReturnJudged),
+     ("ExtensionGranted", ExtensionGranted), ("Suspended", Suspended), ("Resumed", Resumed),
+     ("Reopened", Reopened), ("Closed", Closed), ("Rated", Rated), ("Voided", Voided),
+     ("MergedAsDuplicate", MergedAsDuplicate), ("Accepted", Accepted), ("Resolved", Resolved)]
+};
 
 impl Kind {
     pub fn of(name: &str) -> Kind {
-        use Kind::*;
-        match name {
-            "Reported" => Reported, "Located" => Located, "Dispatched" => Dispatched,
-            "Reassigned" => Reassigned, "QueuedForManualDispatch" => QueuedForManualDispatch,
-            "Returned" => Returned, "Reclassified" => Reclassified,
-            "ReturnJudged" => ReturnJudged, "ExtensionGranted" => ExtensionGranted,
-            "Suspended" => Suspended, "Resumed" => Resumed, "Reopened" => Reopened,
-            "Closed" => Closed, "Rated" => Rated, "Voided" => Voided,
-            "MergedAsDuplicate" => MergedAsDuplicate, _ => Other,
-        }
+        NAMES.iter().find(|(n, _)| *n == name).map_or(Kind::Other, |&(_, kind)| kind)
+    }
+
+    pub fn name(self) -> &'static str {
+        NAMES.iter().find(|(_, k)| *k == self).map_or("", |&(n, _)| n)
     }
 }
 
 /// A field's text as a name (0 for null); missing or not text is an error naming it.
-fn text(names: &mut Names, value: &Text, field: &str) -> Result<u32, String> {
+pub fn text(names: &mut Names, value: &Text, field: &str) -> Result<u32, String> {
     match value {
         Text::Is(t) => Ok(names.id(t)),
         Text::Null => Ok(0),
@@ -96,7 +101,7 @@ fn text(names: &mut Names, value: &Text, field: &str) -> Result<u32, String> {
     }
 }
 
-fn time(text: &str, field: &str) -> Result<Time, String> {
+pub fn time(text: &str, field: &str) -> Result<Time, String> {
     Time::parse(text).ok_or_else(|| format!("field {field:?} is not an instant taken here: {text:?}"))
 }
 
@@ -189,7 +194,7 @@ pub fn apply_facts(f: &mut Facts, kind: Kind, e: &StoredEvent, names: &mut Names
         }
         Voided => f.voided = true,
         MergedAsDuplicate => f.merged = true,
-        QueuedForManualDispatch | Other => {}
+        QueuedForManualDispatch | Accepted | Resolved | Other => {}
     }
     Ok(())
 }
