@@ -77,6 +77,10 @@ def _replay_natively(views: Views, read: ReadRows, batch_size: int,
     """The count of rows replayed, or None if a row was refused (then nothing is handed
     over, and the progress shown is taken back for the replay in Python)."""
     fold, position, count = NativeFold(views), 0, 0
+    # The rows read make the cyclic collector run every few batches, for nothing: a fifth
+    # of the replay's time (benchmarks/JOURNAL.md, session 16).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         while rows := read(position, batch_size):
             fold.apply_rows(rows)
@@ -88,6 +92,9 @@ def _replay_natively(views: Views, read: ReadRows, batch_size: int,
         if progress and count:
             progress(-count)
         return None
+    finally:
+        if collecting:
+            gc.enable()
     fold.hand_over(views)
     return count
 

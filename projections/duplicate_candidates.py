@@ -19,6 +19,7 @@ from typing import Any
 from policies.duplicates import DuplicateRules
 from projections.duplicate_feed import apply_events
 from projections.duplicate_window import Candidate, KeptCandidates
+from projections.handed_over_table import collector_paused
 from projections.place_index import PlaceIndex
 
 
@@ -51,12 +52,13 @@ class DuplicateCandidates:
             with self._lock:
                 take, self._handed = self._handed, None
                 if take is not None:
-                    kept, newest = take()
-                    self.kept.adopt([(candidate, incident_id) for incident_id, candidate, _ in kept],
-                                    newest)
-                    for incident_id, candidate, filed in kept:
-                        if filed:
-                            self.places.file(incident_id, candidate)
+                    with collector_paused():
+                        kept, newest = take()
+                        self.kept.adopt([(candidate, incident_id)
+                                         for incident_id, candidate, _ in kept], newest)
+                        for incident_id, candidate, filed in kept:
+                            if filed:
+                                self.places.file(incident_id, candidate)
 
     # -- fed by events ------------------------------------------------------------------
     def apply(self, events: Iterable[dict[str, Any]]) -> None:

@@ -118,15 +118,15 @@ impl Replay {
         let mut applied = 0;
         for row in rows.iter() {
             let row = row.downcast::<PyTuple>()?;
-            let topic = row.get_item(3)?;
+            let topic = row.get_borrowed_item(3)?;
             let topic = topic.downcast::<PyString>()?.to_str()?;
             if !topic.starts_with(INCIDENT_TOPIC) {
                 continue;
             }
-            let id = row.get_item(1)?;
+            let id = row.get_borrowed_item(1)?;
             let id = id.downcast::<PyString>()?.to_str()?;
-            let version: i64 = row.get_item(2)?.extract()?;
-            let state = row.get_item(4)?;
+            let version: i64 = row.get_borrowed_item(2)?.extract()?;
+            let state = row.get_borrowed_item(4)?;
             let state = state.downcast::<PyBytes>()?.as_bytes();
             let kind = self.kind(topic);
             self.core.apply(py, id, version, kind, state).map_err(|reason| {
