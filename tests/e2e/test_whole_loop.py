@@ -72,6 +72,7 @@ def test_10000_incidents_through_the_whole_loop_and_the_views_equal_a_rebuild(
         print(worker.log()[-3000:])
     wanted = expected_incident_ids(reports)
     rebuilt = views_from_store(service, show_progress=False)
+    assert type(rebuilt.facts.facts).__name__ == "HandedOverTable"   # the native replay's
     stored = [(str(n.originator_id), n.originator_version, n.topic.rsplit(".", 1)[-1])
               for n in service.notifications_after(0, 10_000_000) if "incident:" in n.topic]
 
