@@ -35,7 +35,7 @@ def replay(service: IncidentService, views: Views | DuplicateCandidates, batch_s
     if native and isinstance(views, Views) and _fresh(views):
         reason = unavailable_because(views)
         if reason is None:
-            count = _replay_natively(views, read, batch_size, progress)
+            count = _replay_natively(views, read, batch_size, progress, on_release)
             if count is not None:
                 return count
         else:
@@ -73,9 +73,11 @@ def _fresh(views: Views) -> bool:
 
 
 def _replay_natively(views: Views, read: ReadRows, batch_size: int,
-                     progress: Callable[[int], None] | None) -> int | None:
+                     progress: Callable[[int], None] | None,
+                     on_release: Callable[[dict[str, IncidentRow]], None] | None) -> int | None:
     """The count of rows replayed, or None if a row was refused (then nothing is handed
-    over, and the progress shown is taken back for the replay in Python)."""
+    over, and the progress shown is taken back for the replay in Python; rows released
+    already are released again by it, and saving a row twice changes nothing)."""
     fold, position, count = NativeFold(views), 0, 0
     # The rows read make the cyclic collector run every few batches, for nothing: a fifth
     # of the replay's time (benchmarks/JOURNAL.md, session 16).
@@ -84,6 +86,10 @@ def _replay_natively(views: Views, read: ReadRows, batch_size: int,
     try:
         while rows := read(position, batch_size):
             fold.apply_rows(rows)
+            if views.finished is not None:   # as the replay in Python lets them go, below
+                released = fold.release_finished()
+                if on_release is not None and released:
+                    on_release(released)
             position, count = rows[-1][0], count + len(rows)
             if progress:
                 progress(len(rows))
@@ -114,7 +120,13 @@ def views_from_store(service: IncidentService, show_progress: bool = True,
 def duplicates_from_store(service: IncidentService,
                           rules: DuplicateRules | None = None) -> DuplicateCandidates:
     """The duplicate index alone, replayed from the store: what a worker that only routes
-    needs of the views (its route step asks it for the originals of repeated reports)."""
+    needs of the views (its route step asks it for the originals of repeated reports).
+    Natively where it can be: the fold does every view's work, in less time than decoding
+    the events for the index alone in Python, and the other views' objects are never made."""
+    views = Views(duplicates=DuplicateCandidates(rules))
+    if unavailable_because(views) is None:
+        if _replay_natively(views, rows_for(service), 5000, None, None) is not None:
+            return views.duplicates
     duplicates = DuplicateCandidates(rules)
     replay(service, duplicates)
     return duplicates

@@ -49,6 +49,13 @@ class FinishedIncidents:
             due.append(incident_id)
         return due
 
+    def take_over(self, ended: list[tuple[datetime, str]], newest: datetime | None) -> None:
+        """Hold these endings (in the order they ended) and this clock: a native replay's
+        (projections/native_replay.py)."""
+        self._ended = deque(ended)
+        self._queued = {incident_id for _, incident_id in ended}
+        self._newest = newest
+
     def __len__(self) -> int:
         return len(self._ended)
 

@@ -40,8 +40,6 @@ def unavailable_because(views: Views) -> str | None:
     """Why these views cannot be replayed natively, or None if they can."""
     if Replay is None:
         return "grid_dispatch_native is not built (`make` builds it: native/)"
-    if views.finished is not None:
-        return "views that let finished incidents go are replayed in Python"
     if views.sla.calendar.timeline._local is None:
         return "the calendar's zone changes its UTC offset within the covered years"
     return None
@@ -62,11 +60,17 @@ class NativeFold:
                                                                     sla_class=sla_class)),
             lambda hours: timedelta(hours=hours) // ONE_US,
             _timeline(sla.calendar),
-            views.duplicates.rules.longest_window // ONE_US)
+            views.duplicates.rules.longest_window // ONE_US,
+            None if views.finished is None else views.finished.keep // ONE_US)
 
     def apply_rows(self, rows: Sequence[Row]) -> int:
         """Fold a batch of stored rows; the number of incident events among them."""
         return self._replay.apply_rows(rows if isinstance(rows, list) else list(rows))
+
+    def release_finished(self) -> dict[str, IncidentRow]:
+        """Views that let finished incidents go: those due after the rows applied so far are
+        let go of, as `Views.release_finished` does; their open-incidents rows as they ended."""
+        return dict(self._replay.release_finished())
 
     def hand_over(self, views: Views) -> None:
         """The views take the replayed state (fresh views: what they held is replaced)."""
@@ -76,7 +80,13 @@ class NativeFold:
         views.sla.incidents = HandedOverTable(replay.take_clocks, replay.take_all_clocks)
         views.duplicates.adopt(replay.take_duplicates)
         ids = replay.incident_ids()
-        views.changed_open, views.changed_sla = set(ids), set(ids)
+        views.changed_sla = set(ids)
+        if views.finished is None:
+            views.changed_open = set(ids)
+        else:   # (as a replay in Python leaves them: each batch's rows taken before releasing)
+            views.changed_open = set()
+            ended, newest = replay.take_finished()
+            views.finished.take_over(ended, newest)
 
 
 def _timeline(calendar: BusinessCalendar) -> tuple:

@@ -5,6 +5,7 @@
 //! incident at a time or all at once (`take_*`), and each is handed over once: from then
 //! on the Python view holds it and applies the live events to it.
 mod duplicates;
+mod finished;
 mod limits;
 mod objects;
 mod replay;
@@ -89,19 +90,21 @@ impl Replay {
     /// `extension_us(hours)` as the SLA clocks' rules; `timeline`: the calendar's working
     /// time (first day since 1970, workday flags, working time before and by the end of each
     /// day, periods, total, the zone's fixed offset in seconds); `window_us`: how long the
-    /// duplicate index keeps an incident after it was recorded.
+    /// duplicate index keeps an incident after it was recorded; `keep_finished_us`: how
+    /// long views that let finished incidents go keep them (None: they keep every one).
     #[new]
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (types, limits_for, extension_us, timeline, window_us, keep_finished_us=None))]
     fn new(types: (PyObject, PyObject, PyObject, PyObject, PyObject, PyObject),
            limits_for: PyObject, extension_us: PyObject,
            timeline: (i64, Vec<bool>, Vec<i64>, Vec<i64>, Vec<(i64, i64)>, i64, i64),
-           window_us: i64) -> Self {
+           window_us: i64, keep_finished_us: Option<i64>) -> Self {
         let (first_day, workday, cum_start, cum_end, periods, total, zone_s) = timeline;
         let timeline = timeline::Timeline::new(first_day, workday, cum_start, cum_end, periods, total, zone_s);
         let limits = limits::Limits::new(limits_for, extension_us);
         let (row, facts, clocks, stage, candidate, calendar) = types;
         Replay {
-            core: Core::new(window_us, limits, timeline),
+            core: Core::new(window_us, limits, timeline, keep_finished_us.map(finished::Finished::new)),
             kinds: FxHashMap::default(),
             objects: Objects::new(Types { row, facts, clocks, stage, candidate, calendar }),
             handed_over: false,
@@ -116,6 +119,7 @@ impl Replay {
             return Err(PyValueError::new_err("rows applied after the views were handed over"));
         }
         let mut applied = 0;
+        let mut last: Option<Bound<'_, PyAny>> = None; // the batch's last incident event
         for row in rows.iter() {
             let row = row.downcast::<PyTuple>()?;
             let topic = row.get_borrowed_item(3)?;
@@ -133,8 +137,41 @@ impl Replay {
                 PyValueError::new_err(format!("incident {id} version {version} ({topic}): {reason}"))
             })?;
             applied += 1;
+            last = Some(row.get_item(4)?);
+        }
+        if let (Some(finished), Some(state)) = (self.core.finished.as_mut(), last) {
+            // The store's clock, as the Python views take it from each batch's last event.
+            let stamp: stored::Stamp = serde_json::from_slice(state.downcast::<PyBytes>()?.as_bytes())
+                .map_err(|error| PyValueError::new_err(format!("a batch's last event: {error}")))?;
+            let at = views::time(&stamp.timestamp.data, "recorded_at").map_err(PyValueError::new_err)?;
+            finished.saw(at);
         }
         Ok(applied)
+    }
+
+    /// Views that let finished incidents go: those due now are dropped, and their
+    /// open-incidents rows handed over as (incident id, IncidentRow), for saving.
+    fn release_finished(&mut self, py: Python<'_>) -> PyResult<Vec<(PyObject, PyObject)>> {
+        let mut released = Vec::new();
+        for (index, row) in self.core.release_finished() {
+            let id = PyString::new(py, &self.core.incidents[index].id).into_any().unbind();
+            released.push((id, self.objects.open_row(py, &row, &self.core.names)?));
+        }
+        Ok(released)
+    }
+
+    /// What views that let finished incidents go still hold of the endings, once:
+    /// [(ended at, incident id)] in the order they ended, and the latest recording time.
+    fn take_finished(&mut self, py: Python<'_>) -> PyResult<(Vec<(PyObject, PyObject)>, PyObject)> {
+        self.handed_over = true;
+        let Some(finished) = self.core.finished.as_mut() else { return Ok((Vec::new(), py.None())) };
+        let mut ended = Vec::with_capacity(finished.ended.len());
+        for (at, incident_id) in std::mem::take(&mut finished.ended) {
+            ended.push((self.objects.maybe_time(py, &Some(at))?,
+                        PyString::new(py, &incident_id).into_any().unbind()));
+        }
+        let newest = self.objects.maybe_time(py, &finished.newest)?;
+        Ok((ended, newest))
     }
 
     /// The incident's open-incidents row, handed over (None if none or handed already).

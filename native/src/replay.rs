@@ -2,6 +2,7 @@
 //! into all of them (as projections/views.py feeds them: open incidents, facts, the
 //! duplicate index, the SLA clocks), each view skipping what it has applied already.
 use crate::duplicates::{self, Candidate, IndexEvent, Window};
+use crate::finished::Finished;
 use crate::limits::{Limits, PyRules};
 use crate::sla::{self, ClockEvent, Clocks};
 use crate::stored::{Number, StoredEvent, Text};
@@ -25,6 +26,7 @@ pub struct Core {
     pub window: Window,
     pub limits: Limits,
     pub timeline: Timeline,
+    pub finished: Option<Finished>, // views that let finished incidents go
 }
 
 fn naive(field: &str) -> String {
@@ -32,9 +34,36 @@ fn naive(field: &str) -> String {
 }
 
 impl Core {
-    pub fn new(window_us: i64, limits: Limits, timeline: Timeline) -> Core {
+    pub fn new(window_us: i64, limits: Limits, timeline: Timeline, finished: Option<Finished>) -> Core {
         Core { incidents: Vec::new(), candidates: Vec::new(), by_id: FxHashMap::default(),
-               names: Names::new(), window: Window::new(window_us), limits, timeline }
+               names: Names::new(), window: Window::new(window_us), limits, timeline, finished }
+    }
+
+    /// A report makes the rows the views do not hold (new, or let go of once finished: a
+    /// view that has no row for an incident makes one from its report, as in Python).
+    fn report_again(&mut self, index: usize) {
+        let unassigned = self.names.id(views::UNASSIGNED);
+        let incident = &mut self.incidents[index];
+        incident.open.get_or_insert(OpenRow { version: 0, holder: unassigned, is_open: true });
+        incident.facts.get_or_insert_with(Box::default);
+        incident.clocks.get_or_insert_with(Box::default);
+    }
+
+    /// The finished incidents due to go (views that let them go): their rows dropped, and
+    /// their open-incidents rows as they ended, for the caller to save.
+    pub fn release_finished(&mut self) -> Vec<(usize, OpenRow)> {
+        let Some(finished) = self.finished.as_mut() else { return Vec::new() };
+        let mut released = Vec::new();
+        for incident_id in finished.due() {
+            if let Some(&index) = self.by_id.get(&incident_id) {
+                let incident = &mut self.incidents[index];
+                (incident.facts, incident.clocks) = (None, None);
+                if let Some(row) = incident.open.take() {
+                    released.push((index, row));
+                }
+            }
+        }
+        released
     }
 
     pub fn index_of(&self, incident_id: &str) -> Option<usize> {
@@ -43,34 +72,46 @@ impl Core {
 
     pub fn apply(&mut self, py: Python<'_>, id: &str, version: i64, kind: Kind, state: &[u8])
                  -> Result<(), String> {
+        let noting = self.finished.is_some()
+            && matches!(kind, Kind::Closed | Kind::Voided | Kind::MergedAsDuplicate);
         let index = match self.by_id.get(id) {
-            Some(&index) => index,
+            Some(&index) => {
+                if kind == Kind::Reported && self.finished.is_some() {
+                    self.report_again(index);
+                }
+                Some(index)
+            }
             None if kind == Kind::Reported => {
-                self.incidents.push(Incident {
-                    id: id.into(),
-                    open: Some(OpenRow { version: 0, holder: self.names.id(views::UNASSIGNED), is_open: true }),
-                    facts: Some(Box::default()),
-                    clocks: Some(Box::default()),
-                });
+                self.incidents.push(Incident { id: id.into(), open: None, facts: None, clocks: None });
                 self.candidates.push(None);
                 self.by_id.insert(id.into(), self.incidents.len() - 1);
-                self.incidents.len() - 1
+                self.report_again(self.incidents.len() - 1);
+                Some(self.incidents.len() - 1)
             }
-            None => return Ok(()), // an incident let go of, or whose report is not here
+            None => None, // an incident let go of, or whose report is not here
         };
-        let incident = &self.incidents[index];
-        let open_due = incident.open.as_ref().is_some_and(|row| version > row.version);
-        let facts_due = incident.facts.as_ref().is_some_and(|f| version > f.version);
-        let clocks_due = incident.clocks.as_ref().is_some_and(|c| version > c.version);
-        let index_due = duplicates::moves_the_index(kind) && match &self.candidates[index] {
-            Some(known) => version > known.version,
-            None => kind == Kind::Reported,
+        let (open_due, facts_due, clocks_due, index_due) = match index {
+            None => (false, false, false, false),
+            Some(index) => {
+                let incident = &self.incidents[index];
+                (incident.open.as_ref().is_some_and(|row| version > row.version),
+                 incident.facts.as_ref().is_some_and(|f| version > f.version),
+                 incident.clocks.as_ref().is_some_and(|c| version > c.version),
+                 duplicates::moves_the_index(kind) && match &self.candidates[index] {
+                     Some(known) => version > known.version,
+                     None => kind == Kind::Reported,
+                 })
+            }
         };
-        if !(open_due || facts_due || clocks_due || index_due) {
+        if !(open_due || facts_due || clocks_due || index_due || noting) {
             return Ok(());
         }
         let e: StoredEvent = serde_json::from_slice(state)
             .map_err(|error| format!("not a stored event this replay takes: {error}"))?;
+        if let (true, Some(finished)) = (noting, self.finished.as_mut()) {
+            finished.note_ending(id, views::time(&e.timestamp.data, "recorded_at")?);
+        }
+        let Some(index) = index else { return Ok(()) };
         let names = &mut self.names;
         let incident = &mut self.incidents[index];
         if let (true, Some(row)) = (open_due, incident.open.as_mut()) {

@@ -137,6 +137,13 @@ pub struct Place<'a> {
     pub grid_workers: Option<Vec<Text<'a>>>,
 }
 
+/// Only the recording time of a stored event.
+#[derive(Deserialize, Debug)]
+pub struct Stamp<'a> {
+    #[serde(borrow)]
+    pub timestamp: Typed<'a>,
+}
+
 #[derive(Deserialize, Debug)]
 pub struct StoredEvent<'a> {
     #[serde(borrow)]

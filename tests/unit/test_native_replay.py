@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 from benchmarks.city_history import write_history
 from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.dispatcher import Dispatcher
-from infra.rebuild import replay
+from infra.rebuild import duplicates_from_store, replay
 from infra.store import sqlite_service
 from infra.store_reader import rows_for
 from infra.territory_source import territory_view
 from policies.loader import load_policy
+from projections.duplicate_candidates import DuplicateCandidates
 from projections.native_replay import NativeFold
 from projections.views import Views
 
@@ -148,6 +149,18 @@ def report(incident="i-1", at="2026-11-02T09:00:00+08:00", **fields) -> tuple:
     return (1, incident, 1, INCIDENT + "Reported", stored(**body))
 
 
+def test_a_routing_worker_s_duplicate_index_is_replayed_natively(tmp_path):
+    service = sqlite_service(tmp_path / "store.sqlite")
+    write_history(service, Dispatcher(territory_view(), load_policy()), 400, seed=3)
+    in_python = DuplicateCandidates()
+    replay(service, in_python)
+    native = duplicates_from_store(service)
+    assert native._handed is not None   # handed over by the native replay, made when asked
+    assert native.state() == in_python.state() and len(in_python.state()) == 400
+    assert {k: set(v) for k, v in native.places.buckets.items()} == \
+        {k: set(v) for k, v in in_python.places.buckets.items()}
+
+
 def test_escaped_text_and_every_form_of_time_the_store_writes():
     rows = [
         report(at="2026-11-02T09:00:00.125+08:00", category="市政.井盖 \"a\"",
@@ -237,6 +250,39 @@ def stored_histories(draw) -> list[tuple]:
         body = stored(**fields).replace(b"2026-11-28T06:11:24.471761+00:00", stamp.isoformat().encode())
         rows.append((position, incident, version, INCIDENT + kind, body))
     return rows
+
+
+def replayed(rows, batch: int, native: bool, keep: timedelta | None = None):
+    views, released = Views(keep_finished=keep), []
+    replay(None, views, batch_size=batch, read=reader(rows), on_release=released.append,
+           native=native)
+    finished = views.finished
+    return views, released, (None if finished is None else
+                             (list(finished._ended), finished._queued, finished._newest))
+
+
+def test_views_letting_finished_incidents_go_are_replayed_natively_too(city_rows):
+    for keep in (timedelta(0), timedelta(seconds=20), timedelta(hours=24)):
+        python, python_released, python_finished = replayed(city_rows, 600, False, keep)
+        native, native_released, native_finished = replayed(city_rows, 600, True, keep)
+        assert type(native.facts.facts).__name__ == "HandedOverTable"
+        assert native.state() == python.state()
+        assert native_released == python_released and native_finished == python_finished
+        assert native.changed_open == python.changed_open
+        assert native.changed_sla == python.changed_sla
+    assert python_released == [] and len(python_finished[0]) > 1000   # 24 hours: none went
+    assert len(replayed(city_rows, 600, True, timedelta(0))[0].facts.facts) < 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(stored_histories(), st.integers(1, 9), st.sampled_from([0, 60, 240]))
+def test_letting_finished_incidents_go_as_the_python_views_do(rows, batch, minutes):
+    keep = timedelta(minutes=minutes)
+    python, python_released, python_finished = replayed(rows, batch, False, keep)
+    native, native_released, native_finished = replayed(rows, batch, True, keep)
+    assert type(native.facts.facts).__name__ == "HandedOverTable"
+    assert native.state() == python.state() and places(native) == places(python)
+    assert native_released == python_released and native_finished == python_finished
 
 
 @settings(max_examples=300, deadline=None)
