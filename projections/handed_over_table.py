@@ -5,6 +5,8 @@ making every incident's Python objects at once would cost about as much as the r
 This table makes an incident's object when it is first looked up (then it is a dict entry
 like any other) and all the rest the first time the table is gone through or counted.
 The same shape as IncidentTable, so the views, their questions and `spread_tables` take it.
+One thread at a time: the native replay refuses a second caller while one is making objects
+(a worker spreads its tables, making them all, before its other threads start).
 """
 from __future__ import annotations
 
@@ -37,14 +39,16 @@ class HandedOverTable(Generic[V]):
                  take_all: Callable[[], list[tuple[str, V]]]):
         self._entries: dict[str, V] = {}
         self._take_one: Callable[[str], V | None] | None = take_one
-        self._take_all = take_all
+        self._take_all: Callable[[], list[tuple[str, V]]] | None = take_all
 
     def _all(self) -> dict[str, V]:
         """Every entry made: from now on a plain dict."""
         if self._take_one is not None:
-            self._take_one = None
+            take_all = self._take_all
+            # Let go of the native replay too: once every view has, its memory is freed.
+            self._take_one = self._take_all = None
             with collector_paused():
-                self._entries.update(self._take_all())
+                self._entries.update(take_all())
         return self._entries
 
     def get(self, key: str, default=None):
