@@ -13,6 +13,7 @@ from typing import Any
 
 from projections.duplicate_candidates import DuplicateCandidates
 from projections.finished_incidents import FinishedIncidents
+from projections.handed_over_table import collector_paused
 from projections.incident_facts import IncidentFactsView
 from projections.open_incidents import IncidentRow, OpenIncidentsByDepartment
 from policies.calendar_timeline import CalendarRangeError
@@ -55,8 +56,9 @@ class Views:
     def spread_tables(self) -> None:
         """For a live worker, once replayed: its tables by incident spread over shards, so
         that they grow without a pause (projections/incident_table.py)."""
-        for view in (self.open_incidents, self.facts, self.sla, self.duplicates):
-            view.spread_tables()
+        with collector_paused():   # (after a native replay, every object is made here)
+            for view in (self.open_incidents, self.facts, self.sla, self.duplicates):
+                view.spread_tables()
 
     def release_finished(self) -> dict[str, IncidentRow]:
         """Let go of the incidents that ended more than `keep_finished` ago (see
