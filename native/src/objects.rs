@@ -24,11 +24,14 @@ pub struct Objects {
     types: Types,
     strings: Vec<Option<PyObject>>,
     zones: FxHashMap<i32, PyObject>,
+    // The instants made for the incident in hand: one event's time is every clock's it
+    // moved, and one object for it is what the Python views hold too (less memory).
+    recent: Vec<(Time, PyObject)>,
 }
 
 impl Objects {
     pub fn new(types: Types) -> Self {
-        Objects { types, strings: Vec::new(), zones: FxHashMap::default() }
+        Objects { types, strings: Vec::new(), zones: FxHashMap::default(), recent: Vec::new() }
     }
 
     fn name(&mut self, py: Python<'_>, id: u32, names: &Names) -> PyObject {
@@ -62,6 +65,15 @@ impl Objects {
     }
 
     fn time(&mut self, py: Python<'_>, t: &Time) -> PyResult<PyObject> {
+        if let Some((_, made)) = self.recent.iter().find(|(seen, _)| seen == t) {
+            return Ok(made.clone_ref(py));
+        }
+        let made = self.new_time(py, t)?;
+        self.recent.push((*t, made.clone_ref(py)));
+        Ok(made)
+    }
+
+    fn new_time(&mut self, py: Python<'_>, t: &Time) -> PyResult<PyObject> {
         let c = t.civil();
         let zone = match t.offset_s {
             Some(offset) => Some(self.zone(py, offset)?),
@@ -94,6 +106,7 @@ impl Objects {
     }
 
     pub fn facts(&mut self, py: Python<'_>, incident_id: &str, f: &Facts, names: &Names) -> PyResult<PyObject> {
+        self.recent.clear();
         let workers: Vec<PyObject> = f.grid_workers.iter().map(|w| self.name(py, *w, names)).collect();
         let mut extensions = Vec::with_capacity(f.extensions_granted.len());
         for at in &f.extensions_granted {
@@ -146,6 +159,7 @@ impl Objects {
     /// IncidentClocks(version, priority, sla_class, suspended_since, clocks, limits), each
     /// StageClock with its fields in order (the kept answers left to be worked out).
     pub fn clocks(&mut self, py: Python<'_>, c: &Clocks, names: &Names, limits: &Limits) -> PyResult<PyObject> {
+        self.recent.clear();
         let mut clocks = Vec::with_capacity(c.clocks.len());
         for clock in &c.clocks {
             let fixed = clock.limit.map(|id| &limits.entries[id as usize].stages[clock.stage as usize]);
@@ -180,6 +194,7 @@ impl Objects {
 
     /// Candidate(version, category, reported_at, point, address, grid, is_open, recorded_at).
     pub fn candidate(&mut self, py: Python<'_>, c: &Candidate, names: &Names) -> PyResult<PyObject> {
+        self.recent.clear();
         let point = match c.point {
             Some((lat, lon)) => PyTuple::new(py, [lat, lon])?.into_any().unbind(),
             None => py.None(),

@@ -5,7 +5,8 @@ use crate::duplicates::{self, Candidate, IndexEvent, Window};
 use crate::finished::Finished;
 use crate::limits::{Limits, PyRules};
 use crate::sla::{self, ClockEvent, Clocks};
-use crate::stored::{Number, StoredEvent, Text};
+use crate::stored::{Location, Number, StoredEvent, Text};
+use crate::time::Time;
 use crate::timeline::Timeline;
 use crate::views::{self, Facts, Kind, Names, OpenRow};
 use pyo3::prelude::*;
@@ -72,6 +73,11 @@ impl Core {
 
     pub fn apply(&mut self, py: Python<'_>, id: &str, version: i64, kind: Kind, state: &[u8])
                  -> Result<(), String> {
+        if kind == Kind::Reported && version != 1 {
+            // Only the first event of an incident is its report; the Python views would
+            // take another one each their own way (a row made at once, old places kept).
+            return Err(format!("a report at version {version}, not its incident's first event"));
+        }
         let noting = self.finished.is_some()
             && matches!(kind, Kind::Closed | Kind::Voided | Kind::MergedAsDuplicate);
         let index = match self.by_id.get(id) {
@@ -108,8 +114,11 @@ impl Core {
         }
         let e: StoredEvent = serde_json::from_slice(state)
             .map_err(|error| format!("not a stored event this replay takes: {error}"))?;
+        if kind == Kind::Reported && e.at.is_some() {
+            return Err("a report with a field \"at\" (its time is `reported_at`)".into());
+        }
         if let (true, Some(finished)) = (noting, self.finished.as_mut()) {
-            finished.note_ending(id, views::time(&e.timestamp.data, "recorded_at")?);
+            finished.note_ending(id, recorded_at(&e)?);
         }
         let Some(index) = index else { return Ok(()) };
         let names = &mut self.names;
@@ -137,12 +146,12 @@ impl Core {
 
     fn index(&mut self, index: usize, kind: Kind, version: i64, e: &StoredEvent) -> Result<(), String> {
         let names = &mut self.names;
-        let recorded_at = views::time(&e.timestamp.data, "recorded_at")?;
+        let recorded_at = recorded_at(e)?;
         if kind == Kind::Reported {
             let reported = e.reported_at.as_ref().ok_or("no field \"reported_at\"")?;
             let candidate = Candidate {
                 version,
-                category: views::text(names, &e.category, "category")?,
+                category: index_category(names, e)?,
                 reported_at: views::time(&reported.data, "reported_at")?,
                 point: point(e)?,
                 address: 0,
@@ -161,9 +170,18 @@ impl Core {
             address = optional(names, &place.address, "place.address")?;
             grid = optional(names, &place.grid, "place.grid")?;
         } else if kind == Kind::Reclassified {
-            category = Some(views::text(names, &e.category, "category")?);
+            category = Some(index_category(names, e)?);
         }
         duplicates::apply(known, &IndexEvent { kind, version, category, address, grid })
+    }
+}
+
+/// The category the duplicate index files under: text (None would fail the Python index
+/// when it files the incident, so it is refused here).
+fn index_category(names: &mut Names, e: &StoredEvent) -> Result<u32, String> {
+    match views::text(names, &e.category, "category")? {
+        0 => Err("field \"category\" is null".into()),
+        id => Ok(id),
     }
 }
 
@@ -178,13 +196,21 @@ fn optional(names: &mut Names, value: &Text, field: &str) -> Result<u32, String>
 /// The reported point, (lat, lon), if the location has a latitude.
 fn point(e: &StoredEvent) -> Result<Option<(f64, f64)>, String> {
     match &e.location {
-        None => Ok(None),
-        Some(location) => match (location.lat, location.lon) {
-            (Number::Missing, _) => Ok(None),
-            (Number::Is(lat), Number::Is(lon)) => Ok(Some((lat, lon))),
-            _ => Err("location.lat or location.lon is not a number taken here".into()),
-        },
+        Location::Missing => Ok(None),
+        Location::Point { lat: Number::Missing, .. } => Ok(None),
+        Location::Point { lat: Number::Is(lat), lon: Number::Is(lon) } => Ok(Some((*lat, *lon))),
+        _ => Err("location is not an object with numbers for lat and lon".into()),
     }
+}
+
+/// The store's clock: an instant with its offset (the Python views compare them).
+fn recorded_at(e: &StoredEvent) -> Result<Time, String> {
+    let at = views::time(&e.timestamp.data, "recorded_at")?;
+    if at.offset_s.is_none() {
+        return Err("field \"timestamp\" has no UTC offset (the store's clock is compared \
+                    across events)".into());
+    }
+    Ok(at)
 }
 
 fn clock_event(kind: Kind, e: &StoredEvent, names: &mut Names) -> Result<ClockEvent, String> {

@@ -115,12 +115,46 @@ impl<'de> Deserialize<'de> for Number {
     }
 }
 
-#[derive(Deserialize, Debug, Default)]
-pub struct Location {
-    #[serde(default)]
-    pub lat: Number,
-    #[serde(default)]
-    pub lon: Number,
+/// A report's location: an object (its `lat` and `lon`), null, or something else, which
+/// the replay refuses (Python reads a list's or a text's "lat" its own ways).
+#[derive(Debug, Default)]
+pub enum Location {
+    #[default]
+    Missing,
+    Point { lat: Number, lon: Number },
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Location {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = |value: Option<&serde_json::Value>| match value {
+            None => Number::Missing,
+            Some(v) => Number::deserialize(v.clone()).unwrap_or(Number::Other),
+        };
+        Ok(match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::Null => Location::Missing,
+            serde_json::Value::Object(map) => Location::Point { lat: number(map.get("lat")), lon: number(map.get("lon")) },
+            _ => Location::Other,
+        })
+    }
+}
+
+/// `place.grid_workers`: absent (none), or a list of texts; null or anything else is refused.
+#[derive(Debug, Default)]
+pub enum GridWorkers<'a> {
+    #[default]
+    Missing,
+    Are(Vec<Text<'a>>),
+    Other,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for GridWorkers<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Option::<Vec<Text<'a>>>::deserialize(deserializer) {
+            Ok(Some(workers)) => Ok(GridWorkers::Are(workers)),
+            Ok(None) | Err(_) => Ok(GridWorkers::Other),
+        }
+    }
 }
 
 #[derive(Deserialize, Debug)]
@@ -134,7 +168,7 @@ pub struct Place<'a> {
     #[serde(borrow, default)]
     pub district: Text<'a>,
     #[serde(borrow, default)]
-    pub grid_workers: Option<Vec<Text<'a>>>,
+    pub grid_workers: GridWorkers<'a>,
 }
 
 /// Only the recording time of a stored event.
@@ -169,7 +203,7 @@ pub struct StoredEvent<'a> {
     #[serde(borrow, default)]
     pub place: Option<Place<'a>>,
     #[serde(default)]
-    pub location: Option<Location>,
+    pub location: Location,
     #[serde(borrow, default)]
     pub sla_class: Text<'a>,
     #[serde(default)]

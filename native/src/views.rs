@@ -1,7 +1,7 @@
 //! The open-incidents rows and the incident facts, folded from stored events exactly as
 //! projections/open_incidents.py and projections/incident_facts.py fold published ones.
 //! Text is kept as indexes into one table of names (0: None).
-use crate::stored::{Flag, StoredEvent, Text};
+use crate::stored::{Flag, GridWorkers, StoredEvent, Text};
 use crate::time::Time;
 use rustc_hash::FxHashMap;
 
@@ -143,11 +143,12 @@ pub fn apply_facts(f: &mut Facts, kind: Kind, e: &StoredEvent, names: &mut Names
             f.street = text(names, &place.street, "place.street")?;
             f.district = text(names, &place.district, "place.district")?;
             f.grid_workers = match &place.grid_workers {
-                None => vec![],
-                Some(workers) => workers.iter().map(|w| match w {
+                GridWorkers::Missing => vec![],
+                GridWorkers::Are(workers) => workers.iter().map(|w| match w {
                     Text::Is(t) => Ok(names.id(t)),
                     _ => Err("place.grid_workers holds something other than text".to_string()),
                 }).collect::<Result<_, _>>()?,
+                GridWorkers::Other => return Err("place.grid_workers is not a list of texts".into()),
             };
         }
         Dispatched | Reassigned => {

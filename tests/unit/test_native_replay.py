@@ -188,11 +188,42 @@ def test_escaped_text_and_every_form_of_time_the_store_writes():
                                                   reported_at="2026-11-02T09:00:00+08:00")), "category"),
     ((1, "i-9", 1, INCIDENT + "Reported", b'{"category": "x"}'), "timestamp"),
     (report(location={"lat": None, "lon": 1.0}), "location"),
+    (report(location=[30.5, 120.25]), "location"),                # Python: no point
+    ((1, "i-9", 1, INCIDENT + "Reported", stored(category="x", priority="normal",    # Python:
+                                                  reported_at="2026-11-02T09:00:00+08:00",  # TypeError
+                                                  at="2026-11-02T09:00:00+08:00")), "field \"at\""),
+    (report(category=None), "category\" is null"),                 # the index fails on it
+    ((1, "i-9", 2, INCIDENT + "Reported", stored(category="x", priority="normal",
+                                                  reported_at="2026-11-02T09:00:00+08:00")),
+     "a report at version 2"),
+    ((1, "i-9", 1, INCIDENT + "Reported", stored(category="x", priority="normal",
+                                                  reported_at="2026-11-02T09:00:00+08:00").replace(
+        b"2026-11-28T06:11:24.471761+00:00", b"2026-11-28T06:11:24.471761")), "timestamp"),
 ])
 def test_a_row_it_cannot_take_is_refused_by_name(row, named):
     fold = NativeFold(Views())
-    with pytest.raises(ValueError, match=rf"incident {row[1]} version 1 .*{named}"):
+    with pytest.raises(ValueError, match=rf"incident {row[1]} version {row[2]} .*{named}"):
         fold.apply_rows([row])
+
+
+def test_refused_later_in_the_incident():
+    located = (2, "i-1", 2, INCIDENT + "Located", stored(
+        place={"grid": "G1", "street": "S", "district": "D", "grid_workers": None}))
+    with pytest.raises(ValueError, match="version 2 .*grid_workers"):
+        NativeFold(Views()).apply_rows([report(), located])
+
+
+def test_floats_are_read_as_python_reads_them():
+    """Seventeen significant digits, as `repr` writes many computed floats."""
+    rows = [report(location={"lat": 31.823068700026077, "lon": 103.06681474330145}),
+            (2, "i-1", 2, INCIDENT + "Dispatched", stored(department="d", sla_class="urgent",
+                                                          at="2026-11-02T09:10:00+08:00")),
+            (3, "i-1", 3, INCIDENT + "Accepted", stored(department="d", at="2026-11-02T09:20:00+08:00")),
+            (4, "i-1", 4, INCIDENT + "ExtensionGranted", stored(hours=406110.12597207597,
+                                                                at="2026-11-02T09:30:00+08:00"))]
+    python, native = python_views(rows), native_views([rows])
+    assert native.state() == python.state()
+    assert native.duplicates.state()["i-1"].point == (31.823068700026077, 103.06681474330145)
 
 
 def test_rows_after_the_hand_over_are_refused(city_rows):
