@@ -27,11 +27,13 @@ pub struct Objects {
     // The instants made for the incident in hand: one event's time is every clock's it
     // moved, and one object for it is what the Python views hold too (less memory).
     recent: Vec<(Time, PyObject)>,
+    fixed: FxHashMap<&'static str, PyObject>, // stage and event type names, one object each
 }
 
 impl Objects {
     pub fn new(types: Types) -> Self {
-        Objects { types, strings: Vec::new(), zones: FxHashMap::default(), recent: Vec::new() }
+        Objects { types, strings: Vec::new(), zones: FxHashMap::default(), recent: Vec::new(),
+                  fixed: FxHashMap::default() }
     }
 
     fn name(&mut self, py: Python<'_>, id: u32, names: &Names) -> PyObject {
@@ -44,6 +46,12 @@ impl Objects {
         }
         self.strings[index]
             .get_or_insert_with(|| PyString::new(py, &names.texts[index]).into_any().unbind())
+            .clone_ref(py)
+    }
+
+    fn fixed_text(&mut self, py: Python<'_>, text: &'static str) -> PyObject {
+        self.fixed.entry(text)
+            .or_insert_with(|| PyString::intern(py, text).into_any().unbind())
             .clone_ref(py)
     }
 
@@ -165,7 +173,7 @@ impl Objects {
             let fixed = clock.limit.map(|id| &limits.entries[id as usize].stages[clock.stage as usize]);
             let none = || py.None();
             let fields: Vec<PyObject> = vec![
-                PyString::new(py, STAGES[clock.stage as usize]).into_any().unbind(),
+                self.fixed_text(py, STAGES[clock.stage as usize]),
                 self.name(py, clock.department, names),
                 self.time(py, &clock.started_at)?,
                 fixed.map_or_else(none, |f| f.sla_class.clone_ref(py)),
@@ -173,7 +181,7 @@ impl Objects {
                 fixed.map_or_else(none, |f| f.measure.clone_ref(py)),
                 self.maybe_time(py, &clock.paused_since)?,
                 self.maybe_time(py, &clock.ended_at)?,
-                clock.ended_by.map_or_else(none, |k| PyString::new(py, k.name()).into_any().unbind()),
+                clock.ended_by.map_or_else(none, |k| self.fixed_text(py, k.name())),
                 clock.limit_us.into_pyobject(py)?.into_any().unbind(),
                 clock.extension_us.into_pyobject(py)?.into_any().unbind(),
                 clock.paused_us.into_pyobject(py)?.into_any().unbind(),
