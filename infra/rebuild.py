@@ -69,7 +69,8 @@ def replay(service: IncidentService, views: Views | DuplicateCandidates, batch_s
 
 
 def _fresh(views: Views) -> bool:
-    return not (views.open_incidents.rows or views.facts.facts or views.sla.incidents)
+    return not (views.open_incidents.rows or views.facts.facts or views.sla.incidents
+                or views.duplicates.incidents)
 
 
 def _replay_natively(views: Views, read: ReadRows, batch_size: int,
