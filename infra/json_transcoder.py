@@ -30,6 +30,11 @@ class FastJSONTranscoder(JSONTranscoder):
         except orjson.JSONEncodeError:
             return super().encode(obj)
 
+    def tag(self, moment: datetime) -> Any:
+        """A time as `encode` writes it: for a caller that builds an event's state itself
+        (dispatch/service_layer/new_incidents.py), so that orjson meets no datetime."""
+        return self._tagged(moment)
+
     def _tagged(self, obj: Any) -> Any:
         # Every event has two or three times: their tag is written here directly rather
         # than looked up in the registry (what DatetimeAsISO would write, byte for byte).

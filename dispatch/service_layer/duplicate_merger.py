@@ -8,6 +8,10 @@ of this batch's own new incidents, loads each original once, and tells the share
 about the new incidents only once the batch is stored, so a refused attempt leaves nothing
 behind. The new incident gets `MergedAsDuplicate` (pointing to the original), the original
 `DuplicateRecorded`; both are saved in the batch's transaction.
+
+A new incident dispatched is a `NewIncident` (new_incidents.py), stored as its events; one
+that a later report of the same batch repeats is made an aggregate from them to take the
+`DuplicateRecorded`, and both are stored.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from eventsourcing.application import AggregateNotFoundError
 from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import OPEN
 from dispatch.service_layer.incident_service import IncidentService
+from dispatch.service_layer.new_incidents import NewIncident
 from projections.duplicate_candidates import DuplicateCandidates
 from projections.duplicate_feed import point_of
 
@@ -32,12 +37,13 @@ class MergeAttempt:
                  at: datetime):
         self.service, self.shared, self.at = service, shared, at  # at: when it is recorded
         self.batch = DuplicateCandidates(shared.rules) if shared else None
-        self.new: dict[UUID, Incident] = {}
+        self.new: dict[UUID, Incident | NewIncident] = {}
+        self.made: dict[UUID, Incident] = {}     # new incidents of this batch, made aggregates
         self.loaded: dict[UUID, Incident] = {}   # originals from the store, saved with the batch
         self.merged = 0
         self._first: dict[UUID, tuple | None] = {}   # the shared index's first answer, asked ahead
 
-    def prefetch(self, incidents: Iterable[Incident]) -> None:
+    def prefetch(self, incidents: Iterable[Incident | NewIncident]) -> None:
         """Ask the shared index for the batch's reports ahead, and load the originals it
         names together (`get_incidents`: one store query, not one each)."""
         if self.shared is None:
@@ -52,7 +58,7 @@ class MergeAttempt:
         if wanted:
             self.loaded.update(self.service.get_incidents(wanted))
 
-    def original_for(self, incident: Incident) -> Incident | None:
+    def original_for(self, incident: Incident | NewIncident) -> Incident | None:
         """The open incident this new one repeats (from the store or this batch), or None.
         The index may lag the store: each candidate is checked as stored, and the next one
         asked for when it no longer fits."""
@@ -77,7 +83,7 @@ class MergeAttempt:
                 self.batch.forget(original_id)
         return None
 
-    def _ask(self, index: DuplicateCandidates, incident: Incident, key: tuple,
+    def _ask(self, index: DuplicateCandidates, incident: Incident | NewIncident, key: tuple,
              skip: set[str]) -> tuple | None:
         if index is self.shared and not skip and incident.id in self._first:
             return self._first.pop(incident.id)   # asked ahead, by `prefetch`
@@ -89,7 +95,7 @@ class MergeAttempt:
         self.new[incident.id] = incident
         self.merged += 1
 
-    def dispatched(self, incident: Incident) -> None:
+    def dispatched(self, incident: NewIncident) -> None:
         """A new incident that others in this batch (and, once stored, later ones) may repeat."""
         self.new[incident.id] = incident
         if self.batch is not None:
@@ -97,8 +103,13 @@ class MergeAttempt:
                                 recorded_at=self.at)
 
     @property
-    def aggregates(self) -> list[Incident]:
-        return [*self.new.values(), *(o for o in self.loaded.values() if o.id not in self.new)]
+    def changes(self) -> list[Incident | NewIncident]:
+        """What to store, in order: the new incidents (each made aggregate after its own
+        stored events), then the originals loaded."""
+        made = self.made
+        return [*(change for incident_id, new in self.new.items()
+                  for change in ((new, made[incident_id]) if incident_id in made else (new,))),
+                *(o for o in self.loaded.values() if o.id not in self.new)]
 
     def stored(self) -> None:
         """The batch is in the store: later batches may find its new incidents."""
@@ -106,13 +117,18 @@ class MergeAttempt:
             return
         for incident_id, candidate in self.batch.incidents.items():
             if candidate.is_open:
-                self.shared.remember(incident_id, self.new[UUID(incident_id)].version,
+                new_id = UUID(incident_id)
+                self.shared.remember(incident_id, (self.made.get(new_id)
+                                                   or self.new[new_id]).version,
                                      candidate.category, candidate.reported_at,
                                      candidate.point, candidate.address, candidate.grid,
                                      recorded_at=self.at)
 
     def _load(self, original_id: UUID) -> Incident | None:
-        original = self.new.get(original_id) or self.loaded.get(original_id)
+        original = self.made.get(original_id) or self.new.get(original_id) \
+            or self.loaded.get(original_id)
+        if type(original) is NewIncident:   # dispatched in this batch, repeated in it too
+            original = self.made[original_id] = self.service.rebuilt(original)
         if original is None:
             try:
                 original = self.loaded[original_id] = self.service.get_incident(original_id)
@@ -121,7 +137,7 @@ class MergeAttempt:
         return original
 
 
-def _key(incident: Incident) -> tuple:
+def _key(incident: Incident | NewIncident) -> tuple:
     place = incident.place or {}
     return (incident.category, incident.reported_at, point_of(incident.location),
             place.get("address"), place.get("grid"))

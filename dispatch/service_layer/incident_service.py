@@ -9,11 +9,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Notification, ProcessRecorder, Tracking
+from eventsourcing.persistence import (IntegrityError, Notification, ProcessRecorder, StoredEvent,
+                                      Tracking)
 
 from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import FINAL
 from dispatch.domain.policy_version import PolicyVersion
+from dispatch.service_layer.new_incidents import NewIncident, StateWriter
 from dispatch.service_layer.recent_incidents import DEFAULT_CAPACITY, RecentIncidents
 
 log = logging.getLogger(__name__)
@@ -30,11 +32,12 @@ class IncidentService(Application[UUID]):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.recent: RecentIncidents[Incident] = RecentIncidents(
+        self.recent: RecentIncidents[Incident | NewIncident] = RecentIncidents(
             int(self.env.get("RECENT_INCIDENTS", DEFAULT_CAPACITY)))
         # Told of every change stored through this service, after it is stored (a worker
         # that is the store's only writer of incidents keeps an index from it).
         self.on_recorded: Callable[[list[DomainEventProtocol]], None] | None = None
+        self.state_writer = StateWriter(self.mapper)
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -61,40 +64,68 @@ class IncidentService(Application[UUID]):
         """Whether `record` takes more than one tracking row (the engine's own recorders)."""
         return getattr(self.recorder, "records_more_tracking", False)
 
-    def record(self, aggregates: Sequence[Aggregate], tracking: Tracking,
+    def record(self, changes: Sequence[Aggregate | NewIncident], tracking: Tracking,
                *more_tracking: Tracking) -> int:
-        """Store the aggregates' pending events and the tracking rows in one transaction."""
+        """Store the changes and the tracking rows in one transaction, in the order given:
+        each aggregate's pending events, each `NewIncident`'s stored events as written."""
         processing = ProcessingEvent[UUID](tracking)
         if more_tracking:
             if not self.records_several_positions:
                 raise TypeError(f"{type(self.recorder).__name__} records one position a "
                                 "transaction")
             processing.saved_kwargs["more_tracking"] = more_tracking
-        # Collected directly: collect_events() checks each object against runtime
-        # protocols, which costs more than creating the incident.
-        for aggregate in aggregates:
-            processing.events.extend(aggregate.collect_events())
-            processing.aggregates[aggregate.id] = aggregate
-        self._record(processing)
-        return len(processing.events)
+        stored: list[StoredEvent] = []
+        new: list[NewIncident] = []
+        to_stored = self.mapper.to_stored_event
+        for change in changes:
+            if type(change) is NewIncident:
+                stored.extend(change.stored_events(self.state_writer))
+                new.append(change)
+                continue
+            # Collected directly: collect_events() checks each object against runtime
+            # protocols, which costs more than creating the incident.
+            events = change.collect_events()
+            processing.events.extend(events)
+            processing.aggregates[change.id] = change
+            stored.extend(map(to_stored, events))
+        # As eventsourcing's `Application._record` does, without the recordings nobody here
+        # reads (and its aggregate cache, not used: see `_kept`).
+        self.recorder.insert_events(stored, tracking=processing.tracking,
+                                    **processing.saved_kwargs)
+        self._kept(processing, new)
+        return len(stored)
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
-        # Every stored change passes here (`record` and `save` alike): the incidents are
-        # kept as they now stand. eventsourcing's own aggregate cache does not fit: it
-        # trusts the cache without asking the store, or deep-copies on every get.
-        recordings = super()._record(processing_event)
+        recordings = super()._record(processing_event)   # `save`: policy versions
+        self._kept(processing_event)
+        return recordings
+
+    def _kept(self, processing: ProcessingEvent[UUID], new: Sequence[NewIncident] = ()) -> None:
+        # Every stored change passes here: the incidents are kept as they now stand (a new
+        # one as its stored events, made an aggregate when taken). eventsourcing's own
+        # aggregate cache does not fit: it trusts the cache without asking the store, or
+        # deep-copies on every get.
         # Not those finished for good (merged into another, voided): no command changes
         # them, and at a peak nearly half the new incidents are repeats merged at once.
         # Kept, they pushed out the open ones that later repeats are merged into.
-        self.recent.keep((i, a) for i, a in processing_event.aggregates.items()
-                         if type(a) is Incident and a.status not in FINAL)
+        self.recent.keep([*((n.id, n) for n in new),   # an aggregate made of one comes after
+                          *((i, a) for i, a in processing.aggregates.items()
+                            if type(a) is Incident and a.status not in FINAL)])
+        # The listeners are told of changes after the report: a new incident's own events
+        # are the report, which the route step tells the duplicate index itself.
         if self.on_recorded is not None:
             try:
-                self.on_recorded(processing_event.events)
+                self.on_recorded(processing.events)
             except Exception:   # stored already: a listener's failure must not undo that
                 log.exception("told of %d stored events, a listener failed",
-                              len(processing_event.events))
-        return recordings
+                              len(processing.events))
+
+    def rebuilt(self, new: NewIncident) -> Incident:
+        """The aggregate of a new incident, from its stored events, as a load would give."""
+        incident = _apply_in_order(None, map(self.mapper.to_domain_event,
+                                             new.stored_events(self.state_writer)))
+        assert isinstance(incident, Incident)
+        return incident
 
     def record_policy_version(self, version: str, name: str, source: str, text: str,
                               at: datetime) -> bool:
@@ -130,7 +161,8 @@ class IncidentService(Application[UUID]):
         for incident_id in wanted:
             incident = kept.get(incident_id)
             if incident is not None and stored.get(incident_id) == incident.version:
-                found[incident_id] = incident
+                found[incident_id] = self.rebuilt(incident) if type(incident) is NewIncident \
+                    else incident
                 continue
             try:
                 found[incident_id] = self.repository.get(incident_id,

@@ -3,9 +3,10 @@
 Three steps, so that the caller can publish dead letters between them and lose nothing:
 `prepare` drops positions already recorded and decodes the rest (bad ones become dead
 letters); the caller sends the dead letters; `record` creates, locates and routes the
-incidents, or merges a repeat of an open incident into it (duplicate_merger.py), and
-stores them with one tracking row per partition, all in one transaction where the store
-allows it, else (or when that is refused) in one transaction per partition.
+incidents (each new one written as its stored events at once: new_incidents.py), or
+merges a repeat of an open incident into it (duplicate_merger.py), and stores them with
+one tracking row per partition, all in one transaction where the store allows it, else
+(or when that is refused) in one transaction per partition.
 """
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from dispatch.contracts import IncidentReported, InvalidMessage, decode_report
-from dispatch.domain.incident import Incident, incident_id_for
+from dispatch.domain.incident import incident_id_for
 from dispatch.service_layer.dispatcher import Dispatcher, place_of
 from dispatch.service_layer.duplicate_merger import MergeAttempt
 from dispatch.service_layer.inbound import (DeadLetter, InboundMessage, fresh_by_stream,
                                             record_partition)
 from dispatch.service_layer.incident_service import IncidentService
+from dispatch.service_layer.new_incidents import NewIncident
 from policies.situation import Situation
 from projections.duplicate_candidates import DuplicateCandidates
 
@@ -92,7 +94,7 @@ class RouteReports:
         wanted = self._distinct(r for p in partitions for r in p.reports)
         attempt = self._attempt(wanted.items())
         try:
-            self.service.record(attempt.aggregates,
+            self.service.record(attempt.changes,
                                 *(Tracking(p.stream, p.last_offset + 1) for p in partitions))
         except IntegrityError:
             return None
@@ -116,7 +118,7 @@ class RouteReports:
                 attempt = self._attempt(wanted.items())
                 # Optimistic: a report seen before is rare, and the store's unique
                 # (incident, version) key refuses it anyway, so look only when refused.
-                self.service.record(attempt.aggregates, tracking)
+                self.service.record(attempt.changes, tracking)
                 return attempt
 
             tracking = Tracking(partition.stream, partition.last_offset + 1)
@@ -135,9 +137,9 @@ class RouteReports:
         for incident, situation in located:
             original = attempt.original_for(incident)
             if original is not None:
-                attempt.merge(incident, original, at=now)
+                attempt.merge(incident.as_reported(), original, at=now)
             else:
-                incident.dispatch(self.dispatcher.decide(situation), at=now)
+                incident.dispatch(self.dispatcher.decide(situation))
                 attempt.dispatched(incident)
         return attempt
 
@@ -154,17 +156,19 @@ class RouteReports:
         return incident_id_for(report.source.value, report.report_id)
 
     def _located(self, incident_id: UUID, report: IncidentReported,
-                 now: datetime) -> tuple[Incident, Situation]:
+                 now: datetime) -> tuple[NewIncident, Situation]:
         location = report.location.model_dump(mode="json", exclude_none=True)
-        incident = Incident.reported(
-            incident_id, source=report.source.value, report_id=report.report_id, category=report.category,
-            reported_at=report.reported_at, location=location,
-            description=report.description, priority=report.priority.value,
-            reporter=report.reporter.model_dump(mode="json", exclude_none=True)
-            if report.reporter else None,
-            attachments=list(report.attachments), extra=dict(report.model_extra or {}),
-        )
+        # The `Reported` event's fields, in the order of `Incident.__init__`.
+        fields = {"source": report.source.value, "report_id": report.report_id,
+                  "category": report.category, "reported_at": report.reported_at,
+                  "location": location, "description": report.description,
+                  "priority": report.priority.value,
+                  "reporter": report.reporter.model_dump(mode="json", exclude_none=True)
+                  if report.reporter else None,
+                  "attachments": list(report.attachments),
+                  "extra": dict(report.model_extra or {})}
         placement = self.dispatcher.place(location, report.category, report.source.value,
                                           report.priority.value, report.reported_at)
-        incident.locate(place_of(placement.resolution, placement.grid_workers), at=now)
-        return incident, placement.situation
+        return (NewIncident(incident_id, fields,
+                            place_of(placement.resolution, placement.grid_workers), now),
+                placement.situation)
