@@ -17,14 +17,14 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from dispatch.contracts import IncidentReported, InvalidMessage, decode_report
-from dispatch.domain.incident import incident_id_for
+from dispatch.contracts import InvalidMessage
 from dispatch.service_layer.dispatcher import Dispatcher, place_of
 from dispatch.service_layer.duplicate_merger import MergeAttempt
 from dispatch.service_layer.inbound import (DeadLetter, InboundMessage, fresh_by_stream,
                                             record_partition)
 from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.new_incidents import NewIncident
+from dispatch.service_layer.reports import Report, ReportReading
 from policies.situation import Situation
 from projections.duplicate_candidates import DuplicateCandidates
 
@@ -33,7 +33,7 @@ from projections.duplicate_candidates import DuplicateCandidates
 class PartitionBatch:
     stream: str
     last_offset: int
-    reports: list[IncidentReported] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
 
 
 @dataclass
@@ -57,8 +57,10 @@ def utc_now() -> datetime:
 class RouteReports:
     def __init__(self, service: IncidentService, dispatcher: Dispatcher,
                  clock: Callable[[], datetime] = utc_now,
-                 duplicates: DuplicateCandidates | None = None):
+                 duplicates: DuplicateCandidates | None = None,
+                 reading: ReportReading | None = None):
         self.service = service
+        self.reading = reading or ReportReading()
         self.dispatcher = dispatcher
         self.clock = clock
         # The open incidents new reports may repeat (None: no duplicate detection). The
@@ -72,7 +74,7 @@ class RouteReports:
             partition = PartitionBatch(stream, max(m.offset for m in fresh))
             for message in fresh:
                 try:
-                    partition.reports.append(decode_report(message.value))
+                    partition.reports.append(self.reading.read(message.value))
                 except InvalidMessage as invalid:
                     dead_letters.append(DeadLetter(message, invalid.reason, invalid.errors))
             partitions.append(partition)
@@ -129,7 +131,7 @@ class RouteReports:
                 merged += attempt.merged
         return RouteOutcome(recorded, repeated, merged)
 
-    def _attempt(self, reports: Iterable[tuple[UUID, IncidentReported]]) -> MergeAttempt:
+    def _attempt(self, reports: Iterable[tuple[UUID, Report]]) -> MergeAttempt:
         now = self.clock()
         attempt = MergeAttempt(self.service, self.duplicates, at=now)
         located = [self._located(incident_id, report, now) for incident_id, report in reports]
@@ -143,32 +145,20 @@ class RouteReports:
                 attempt.dispatched(incident)
         return attempt
 
-    @classmethod
-    def _distinct(cls, reports: Iterable[IncidentReported]) -> dict[UUID, IncidentReported]:
+    @staticmethod
+    def _distinct(reports: Iterable[Report]) -> dict[UUID, Report]:
         """One report per incident, the first of each: the others are repeats to count."""
-        wanted: dict[UUID, IncidentReported] = {}
+        wanted: dict[UUID, Report] = {}
         for report in reports:
-            wanted.setdefault(cls._id(report), report)
+            wanted.setdefault(report.incident_id, report)
         return wanted
 
-    @staticmethod
-    def _id(report: IncidentReported) -> UUID:
-        return incident_id_for(report.source.value, report.report_id)
-
-    def _located(self, incident_id: UUID, report: IncidentReported,
+    def _located(self, incident_id: UUID, report: Report,
                  now: datetime) -> tuple[NewIncident, Situation]:
-        location = report.location.model_dump(mode="json", exclude_none=True)
-        # The `Reported` event's fields, in the order of `Incident.__init__`.
-        fields = {"source": report.source.value, "report_id": report.report_id,
-                  "category": report.category, "reported_at": report.reported_at,
-                  "location": location, "description": report.description,
-                  "priority": report.priority.value,
-                  "reporter": report.reporter.model_dump(mode="json", exclude_none=True)
-                  if report.reporter else None,
-                  "attachments": list(report.attachments),
-                  "extra": dict(report.model_extra or {})}
-        placement = self.dispatcher.place(location, report.category, report.source.value,
-                                          report.priority.value, report.reported_at)
+        fields = report.fields
+        location = fields["location"]
+        placement = self.dispatcher.place(location, fields["category"], fields["source"],
+                                          fields["priority"], fields["reported_at"])
         return (NewIncident(incident_id, fields,
                             place_of(placement.resolution, placement.grid_workers), now),
                 placement.situation)

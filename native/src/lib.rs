@@ -4,11 +4,15 @@
 //! plain Rust state; the Python views' objects are made from it only when asked for, one
 //! incident at a time or all at once (`take_*`), and each is handed over once: from then
 //! on the Python view holds it and applies the live events to it.
+//!
+//! `ReportReader.read` reads a plain report from `incidents.reported` for the route step
+//! (report.rs; anything else is left to the contract's validation).
 mod duplicates;
 mod finished;
 mod limits;
 mod objects;
 mod replay;
+mod report;
 mod sla;
 mod stored;
 mod time;
@@ -226,5 +230,6 @@ impl Replay {
 #[pymodule]
 fn grid_dispatch_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Replay>()?;
+    module.add_class::<report::ReportReader>()?;
     Ok(())
 }

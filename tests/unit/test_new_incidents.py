@@ -10,12 +10,12 @@ from eventsourcing.domain import Aggregate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch.contracts import decode_report
 from dispatch.domain.incident import Incident, IncidentStatus, incident_id_for
 from dispatch.domain.routing import RoutingDecision
 from dispatch.service_layer.inbound import InboundMessage
 from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.new_incidents import NewIncident
+from dispatch.service_layer.reports import by_contract
 from dispatch.service_layer.route_reports import RouteReports
 from infra.store import memory_service
 from policies.duplicates import DuplicateRules
@@ -79,10 +79,9 @@ def one_store_time(monkeypatch):
 
 
 def located(raw: bytes, decision: RoutingDecision | None) -> NewIncident:
-    parsed = decode_report(raw)
+    report = by_contract(raw)
     route = RouteReports(memory_service(), dispatcher())
-    new, situation = route._located(incident_id_for(parsed.source.value, parsed.report_id),
-                                    parsed, AT)
+    new, situation = route._located(report.incident_id, report, AT)
     new.dispatch(decision or route.dispatcher.decide(situation))
     return new
 
