@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -49,3 +51,25 @@ def consume_all(bootstrap: str, topic: str, until: Callable[[list], bool],
             await consumer.stop()
         return messages
     return asyncio.run(run())
+
+
+def free_ports(count: int = 1) -> int:
+    """The first of `count` free ports in a row, for a server a test starts (a pool's
+    children serve /metrics on port + index). Below the kernel's range of ephemeral ports:
+    a port the kernel handed out free could be taken, before the server binds it, by one
+    of the many client connections a test makes (seen once, a worker failing to start)."""
+    ephemeral = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(ephemeral.read_text().split()[0]) if ephemeral.exists() else 32768
+    while True:
+        port = random.randrange(max(1024, low - 12_000), low - count)
+        if all(_free(port + step) for step in range(count)):
+            return port
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False

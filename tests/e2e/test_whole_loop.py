@@ -9,7 +9,6 @@ rebuild from the store, and no event may count twice anywhere.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import urllib.request
 from collections import Counter
@@ -25,15 +24,9 @@ from infra.topics import ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
 from projections.open_incidents import AWAITING_ROUTING, UNASSIGNED
 from projections.views import Views
-from tests.support import consume_all, isolated_settings, start_worker
+from tests.support import consume_all, free_ports, isolated_settings, start_worker
 
 COUNT = 10_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def quiet_store(service, seconds: float = 3.0, timeout: float = 120.0) -> int:
@@ -57,7 +50,7 @@ def metric(text: str, name: str) -> float:
 def test_10000_incidents_through_the_whole_loop_and_the_views_equal_a_rebuild(
         kafka_bootstrap, tmp_path):
     settings = replace(isolated_settings(tmp_path, kafka_bootstrap), policy_path=None,
-                       metrics_port=free_port())  # the demo's policy, as the departments expect
+                       metrics_port=free_ports())  # the demo's policy, as the departments expect
     ensure_topics_sync(kafka_bootstrap, settings.topics)
     worker = start_worker(settings)
     try:

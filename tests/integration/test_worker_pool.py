@@ -3,7 +3,6 @@ them, one of them relays and watches SLAs, and when that one is killed with -9 t
 takes over: still nothing lost, nothing doubled, every stored event on the shared log."""
 import os
 import signal
-import socket
 import urllib.request
 from dataclasses import replace
 
@@ -16,29 +15,9 @@ from infra.simulated_city import simulated_reports
 from infra.store import open_store, store_lease
 from infra.topics import ensure_topics_sync
 from infra.worker_process import WorkerProcess
-from tests.support import consume_all, isolated_settings, publish, wait_until
+from tests.support import consume_all, free_ports, isolated_settings, publish, wait_until
 
 HALF = 400
-
-
-def free_ports(count: int = 2) -> int:
-    """The first of `count` free ports in a row (a pool's children serve /metrics on
-    port + index)."""
-    while True:
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            if all(_free(port + step) for step in range(1, count)):
-                return port
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
 
 
 def children_of(parent: int) -> list[int]:
