@@ -20,9 +20,10 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
 class FastJSONTranscoder(JSONTranscoder):
-    # The last time tagged, with its tag: a route or command batch stamps all its events
-    # with one `at` object. A tuple, replaced whole: the route and command threads share it.
-    _last: tuple[Any, Any] = (None, None)
+    # The last two times tagged, with their tags: a route or command batch stamps all its
+    # events with one `at` object, and the route step's new incidents share one store time
+    # too. Tuples, replaced whole: the route and command threads share them.
+    _last: tuple[tuple[Any, Any], tuple[Any, Any]] = ((None, None), (None, None))
 
     def encode(self, obj: Any) -> bytes:
         try:
@@ -39,11 +40,13 @@ class FastJSONTranscoder(JSONTranscoder):
         # Every event has two or three times: their tag is written here directly rather
         # than looked up in the registry (what DatetimeAsISO would write, byte for byte).
         if type(obj) is datetime:
-            last = self._last
+            last, before = self._last
             if last[0] is obj:
                 return last[1]
+            if before[0] is obj:
+                return before[1]
             tag = {"_type_": "datetime_iso", "_data_": _iso(obj)}
-            self._last = (obj, tag)
+            self._last = ((obj, tag), last)
             return tag
         return self._encode_obj(obj)
 

@@ -56,12 +56,19 @@ class NewIncident:
     __slots__ = ("id", "report", "place", "at", "timestamp", "decision", "_stored")
     version = 3
 
+    @staticmethod
+    def create_timestamp() -> datetime:
+        """A store time, as the aggregate's events take theirs."""
+        return Incident.Reported.create_timestamp()
+
     def __init__(self, incident_id: UUID, report: dict[str, Any], place: dict[str, Any],
-                 at: datetime):
-        """`report`: the `Reported` event's fields, in its constructor's order."""
+                 at: datetime, timestamp: datetime):
+        """`report`: the `Reported` event's fields, in its constructor's order; `at`: when
+        it was routed; `timestamp`: the store's time of the three events (the route step
+        gives a batch's new incidents one: they are recorded in one transaction, and the
+        transcoder then writes it once)."""
         self.id, self.report, self.place, self.at = incident_id, report, place, at
-        # One store time for the three events: they are recorded in one transaction.
-        self.timestamp = Incident.Reported.create_timestamp()
+        self.timestamp = timestamp
         self.decision: RoutingDecision | None = None
         self._stored: list[StoredEvent] | None = None
 

@@ -134,7 +134,9 @@ class RouteReports:
     def _attempt(self, reports: Iterable[tuple[UUID, Report]]) -> MergeAttempt:
         now = self.clock()
         attempt = MergeAttempt(self.service, self.duplicates, at=now)
-        located = [self._located(incident_id, report, now) for incident_id, report in reports]
+        stored_at = NewIncident.create_timestamp()
+        located = [self._located(incident_id, report, now, stored_at)
+                   for incident_id, report in reports]
         attempt.prefetch(incident for incident, _ in located)
         for incident, situation in located:
             original = attempt.original_for(incident)
@@ -153,12 +155,13 @@ class RouteReports:
             wanted.setdefault(report.incident_id, report)
         return wanted
 
-    def _located(self, incident_id: UUID, report: Report,
-                 now: datetime) -> tuple[NewIncident, Situation]:
+    def _located(self, incident_id: UUID, report: Report, now: datetime,
+                 stored_at: datetime) -> tuple[NewIncident, Situation]:
         fields = report.fields
         location = fields["location"]
         placement = self.dispatcher.place(location, fields["category"], fields["source"],
                                           fields["priority"], fields["reported_at"])
         return (NewIncident(incident_id, fields,
-                            place_of(placement.resolution, placement.grid_workers), now),
+                            place_of(placement.resolution, placement.grid_workers), now,
+                            stored_at),
                 placement.situation)

@@ -81,7 +81,8 @@ def one_store_time(monkeypatch):
 def located(raw: bytes, decision: RoutingDecision | None) -> NewIncident:
     report = by_contract(raw)
     route = RouteReports(memory_service(), dispatcher())
-    new, situation = route._located(report.incident_id, report, AT)
+    new, situation = route._located(report.incident_id, report, AT,
+                                    NewIncident.create_timestamp())
     new.dispatch(decision or route.dispatcher.decide(situation))
     return new
 
