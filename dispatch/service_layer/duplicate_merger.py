@@ -9,9 +9,9 @@ about the new incidents only once the batch is stored, so a refused attempt leav
 behind. The new incident gets `MergedAsDuplicate` (pointing to the original), the original
 `DuplicateRecorded`; both are saved in the batch's transaction.
 
-A new incident dispatched is a `NewIncident` (new_incidents.py), stored as its events; one
-that a later report of the same batch repeats is made an aggregate from them to take the
-`DuplicateRecorded`, and both are stored.
+A new incident, dispatched or merged, is a `NewIncident` (new_incidents.py), stored as its
+events; one dispatched that a later report of the same batch repeats is made an aggregate
+from them to take the `DuplicateRecorded`, and both are stored.
 """
 from __future__ import annotations
 
@@ -89,9 +89,9 @@ class MergeAttempt:
             return self._first.pop(incident.id)   # asked ahead, by `prefetch`
         return index.earliest_of(str(incident.id), *key, skip=skip)
 
-    def merge(self, incident: Incident, original: Incident, at) -> None:
+    def merge(self, incident: NewIncident, original: Incident, at) -> None:
         original.record_duplicate(incident.id, at=at)
-        incident.merge_into(original.id, by=DETECTOR, at=at)
+        incident.merge_into(original.id, by=DETECTOR)
         self.new[incident.id] = incident
         self.merged += 1
 

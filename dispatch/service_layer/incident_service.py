@@ -108,7 +108,8 @@ class IncidentService(Application[UUID]):
         # Not those finished for good (merged into another, voided): no command changes
         # them, and at a peak nearly half the new incidents are repeats merged at once.
         # Kept, they pushed out the open ones that later repeats are merged into.
-        self.recent.keep([*((n.id, n) for n in new),   # an aggregate made of one comes after
+        # (An aggregate made of a new one comes after it, and is kept instead.)
+        self.recent.keep([*((n.id, n) for n in new if not n.is_merged),
                           *((i, a) for i, a in processing.aggregates.items()
                             if type(a) is Incident and a.status not in FINAL)])
         # The listeners are told of changes after the report: a new incident's own events

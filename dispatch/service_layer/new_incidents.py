@@ -1,16 +1,17 @@
-"""A new incident the route step dispatched, written as its three stored events directly.
+"""A new incident the route step dispatched, or merged into an open one at once, written
+as its three stored events directly.
 
-Most reports become a new incident that is reported, located and dispatched (or queued)
-at once, and nothing else happens to it in the batch. Building the `Incident` aggregate
+Every report becomes a new incident that is reported, located and then dispatched (or
+queued) or merged as a duplicate, at once, and most have nothing else happen to them in
+the batch. Building the `Incident` aggregate
 for that, then its events, then each event's stored form cost about 40 µs a report, a
 third of the route step. A `NewIncident` holds the same values and writes the three stored
-events (`Reported`, `Located`, `Dispatched` or `QueuedForManualDispatch`) with the same
-topics and state, byte for byte (tests/unit/test_new_incidents.py holds both ways equal).
+events (`Reported`, `Located`, then `Dispatched`, `QueuedForManualDispatch` or
+`MergedAsDuplicate`) with the same topics and state, byte for byte (tests/unit/test_new_incidents.py holds both ways equal).
 
 The aggregate is made only when something asks for it: a later report merged into it, a
 command. It is then rebuilt from these stored events (`IncidentService.rebuilt`), so it
-equals what the store would give. A report merged at once still goes through the
-aggregate (duplicate_merger.py).
+equals what the store would give. A merged one is finished: nothing takes it again.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ INCIDENT_TOPIC = get_topic(Incident)
 REPORTED, LOCATED = get_topic(Incident.Reported), get_topic(Incident.Located)
 DISPATCHED = get_topic(Incident.Dispatched)
 QUEUED = get_topic(Incident.QueuedForManualDispatch)
+MERGED = get_topic(Incident.MergedAsDuplicate)
 
 
 class StateWriter:
@@ -53,7 +55,8 @@ class StateWriter:
 
 class NewIncident:
     """The values of a new incident's first three events; `version` is the last's."""
-    __slots__ = ("id", "report", "place", "at", "timestamp", "decision", "_stored")
+    __slots__ = ("id", "report", "place", "at", "timestamp", "decision", "merged_into", "by",
+                 "_stored")
     version = 3
 
     @staticmethod
@@ -70,6 +73,8 @@ class NewIncident:
         self.id, self.report, self.place, self.at = incident_id, report, place, at
         self.timestamp = timestamp
         self.decision: RoutingDecision | None = None
+        self.merged_into: UUID | None = None
+        self.by: str | None = None
         self._stored: list[StoredEvent] | None = None
 
     # What the duplicate index reads of an incident (duplicate_merger._key).
@@ -90,10 +95,20 @@ class NewIncident:
         no department, and is located."""
         self.decision = decision
 
+    def merge_into(self, original_id: UUID, by: str) -> None:
+        """As `Incident.merge_into`: closed as a duplicate of another incident."""
+        if original_id == self.id:
+            raise ValueError(f"incident {self.id} cannot duplicate itself")
+        self.merged_into, self.by = original_id, by
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into is not None
+
     def stored_events(self, writer: StateWriter) -> list[StoredEvent]:
         """The three stored events, written once."""
         if self._stored is None:
-            assert self.decision is not None, "dispatched before it is stored"
+            assert self.decision or self.merged_into, "dispatched or merged before it is stored"
             self._stored = self._written(writer.encode, writer.tag)
         return self._stored
 
@@ -104,7 +119,10 @@ class NewIncident:
         reported = {"timestamp": timestamp, "originator_topic": INCIDENT_TOPIC, **report,
                     "reported_at": tag(report["reported_at"])}
         located = {"timestamp": timestamp, "place": self.place, "at": at}
-        if decision.department is not None:
+        if decision is None:
+            topic, routed = MERGED, {"timestamp": timestamp, "original_id": str(self.merged_into),
+                                     "by": self.by, "at": at}
+        elif decision.department is not None:
             topic, routed = DISPATCHED, {
                 "timestamp": timestamp, "department": decision.department,
                 "co_handling": list(decision.co_handling), "rule_id": decision.rule_id,
@@ -120,8 +138,8 @@ class NewIncident:
                 StoredEvent(id_, 3, topic, encode(routed))]
 
     def as_reported(self) -> Incident:
-        """The aggregate, reported and located, its events pending (to be merged at once
-        rather than dispatched)."""
+        """The aggregate, reported and located, its events pending (what the route step
+        did before writing new incidents directly; the tests compare the two)."""
         incident = Incident.reported(self.id, **self.report)
         incident.locate(self.place, at=self.at)
         return incident

@@ -141,7 +141,7 @@ class RouteReports:
         for incident, situation in located:
             original = attempt.original_for(incident)
             if original is not None:
-                attempt.merge(incident.as_reported(), original, at=now)
+                attempt.merge(incident, original, at=now)
             else:
                 incident.dispatch(self.dispatcher.decide(situation))
                 attempt.dispatched(incident)

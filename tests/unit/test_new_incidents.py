@@ -58,8 +58,10 @@ def reports(draw) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()   # orjson writes no big integers
 
 
+ORIGINAL = UUID("0b8f7c2e-4a55-4f0e-9d1a-3c2b1a000001")
 decisions = st.sampled_from([
     None,   # the policy's own decision
+    "merge",   # merged into ORIGINAL as a duplicate
     RoutingDecision("r-1", "sha256:1", "working-day-15", department="d-1",
                     co_handling=("d-2", "d-3")),
     RoutingDecision("r-2", "sha256:1", "natural-day-3", manual_queue="city-desk")])
@@ -78,12 +80,15 @@ def one_store_time(monkeypatch):
     monkeypatch.setattr(Aggregate.Event, "create_timestamp", staticmethod(lambda: STORED_AT))
 
 
-def located(raw: bytes, decision: RoutingDecision | None) -> NewIncident:
+def located(raw: bytes, decision: RoutingDecision | str | None) -> NewIncident:
     report = by_contract(raw)
     route = RouteReports(memory_service(), dispatcher())
     new, situation = route._located(report.incident_id, report, AT,
                                     NewIncident.create_timestamp())
-    new.dispatch(decision or route.dispatcher.decide(situation))
+    if decision == "merge":
+        new.merge_into(ORIGINAL, by="duplicate-detection")
+    else:
+        new.dispatch(decision or route.dispatcher.decide(situation))
     return new
 
 
@@ -94,7 +99,10 @@ def test_the_stored_events_are_the_aggregates_byte_for_byte(raw, decision):
         new = located(raw, decision)
         written = new.stored_events(service.state_writer)
         incident = new.as_reported()
-        incident.dispatch(new.decision, at=AT)
+        if new.is_merged:
+            incident.merge_into(ORIGINAL, by="duplicate-detection", at=AT)
+        else:
+            incident.dispatch(new.decision, at=AT)
         expected = [service.mapper.to_stored_event(e) for e in incident.collect_events()]
         assert written == expected
         # and read back, the aggregate a load gives
@@ -104,7 +112,7 @@ def test_the_stored_events_are_the_aggregates_byte_for_byte(raw, decision):
 
 def test_none_of_the_three_events_has_a_class_version():
     for event in (Incident.Reported, Incident.Located, Incident.Dispatched,
-                  Incident.QueuedForManualDispatch):
+                  Incident.QueuedForManualDispatch, Incident.MergedAsDuplicate):
         assert getattr(event, "class_version", 1) == 1
 
 
@@ -146,6 +154,8 @@ def test_a_report_repeating_one_dispatched_in_the_same_batch_makes_it_an_aggrega
                       (original_id, 3, "Dispatched"), (original_id, 4, "DuplicateRecorded"),
                       (repeat_id, 1, "Reported"), (repeat_id, 2, "Located"),
                       (repeat_id, 3, "MergedAsDuplicate")]
+    assert repeat_id not in route.service.recent._kept   # merged: finished, not kept
+    assert route.service.get_incident(repeat_id).merged_into == str(original_id)
     original = route.service.get_incident(original_id)
     assert original.version == 4 and original.duplicates == [str(repeat_id)]
     assert route.duplicates.incidents[str(original_id)].version == 4
