@@ -10,8 +10,8 @@ behind. The new incident gets `MergedAsDuplicate` (pointing to the original), th
 `DuplicateRecorded`; both are saved in the batch's transaction.
 
 A new incident, dispatched or merged, is a `NewIncident` (new_incidents.py), stored as its
-events; one dispatched that a later report of the same batch repeats is made an aggregate
-from them to take the `DuplicateRecorded`, and both are stored.
+events; an original that is one (dispatched in this batch, or kept so by the store) takes
+its `DuplicateRecorded` so too, without being made an aggregate.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 
 from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import OPEN
@@ -37,8 +36,7 @@ class MergeAttempt:
                  at: datetime):
         self.service, self.shared, self.at = service, shared, at  # at: when it is recorded
         self.batch = DuplicateCandidates(shared.rules) if shared else None
-        self.new: dict[UUID, Incident | NewIncident] = {}
-        self.made: dict[UUID, Incident] = {}     # new incidents of this batch, made aggregates
+        self.new: dict[UUID, NewIncident] = {}
         self.loaded: dict[UUID, Incident] = {}   # originals from the store, saved with the batch
         self.merged = 0
         self._first: dict[UUID, tuple | None] = {}   # the shared index's first answer, asked ahead
@@ -56,9 +54,9 @@ class MergeAttempt:
                 wanted.add(UUID(found[1]))
         wanted -= self.new.keys() | self.loaded.keys()
         if wanted:
-            self.loaded.update(self.service.get_incidents(wanted))
+            self.loaded.update(self.service.get_incidents(wanted, new_as_is=True))
 
-    def original_for(self, incident: Incident | NewIncident) -> Incident | None:
+    def original_for(self, incident: NewIncident) -> Incident | NewIncident | None:
         """The open incident this new one repeats (from the store or this batch), or None.
         The index may lag the store: each candidate is checked as stored, and the next one
         asked for when it no longer fits."""
@@ -89,7 +87,7 @@ class MergeAttempt:
             return self._first.pop(incident.id)   # asked ahead, by `prefetch`
         return index.earliest_of(str(incident.id), *key, skip=skip)
 
-    def merge(self, incident: NewIncident, original: Incident, at) -> None:
+    def merge(self, incident: NewIncident, original: Incident | NewIncident, at) -> None:
         original.record_duplicate(incident.id, at=at)
         incident.merge_into(original.id, by=DETECTOR)
         self.new[incident.id] = incident
@@ -104,12 +102,8 @@ class MergeAttempt:
 
     @property
     def changes(self) -> list[Incident | NewIncident]:
-        """What to store, in order: the new incidents (each made aggregate after its own
-        stored events), then the originals loaded."""
-        made = self.made
-        return [*(change for incident_id, new in self.new.items()
-                  for change in ((new, made[incident_id]) if incident_id in made else (new,))),
-                *(o for o in self.loaded.values() if o.id not in self.new)]
+        """What to store, in order: the new incidents, then the originals loaded."""
+        return [*self.new.values(), *(o for o in self.loaded.values() if o.id not in self.new)]
 
     def stored(self) -> None:
         """The batch is in the store: later batches may find its new incidents."""
@@ -117,23 +111,18 @@ class MergeAttempt:
             return
         for incident_id, candidate in self.batch.incidents.items():
             if candidate.is_open:
-                new_id = UUID(incident_id)
-                self.shared.remember(incident_id, (self.made.get(new_id)
-                                                   or self.new[new_id]).version,
+                self.shared.remember(incident_id, self.new[UUID(incident_id)].version,
                                      candidate.category, candidate.reported_at,
                                      candidate.point, candidate.address, candidate.grid,
                                      recorded_at=self.at)
 
-    def _load(self, original_id: UUID) -> Incident | None:
-        original = self.made.get(original_id) or self.new.get(original_id) \
-            or self.loaded.get(original_id)
-        if type(original) is NewIncident:   # dispatched in this batch, repeated in it too
-            original = self.made[original_id] = self.service.rebuilt(original)
+    def _load(self, original_id: UUID) -> Incident | NewIncident | None:
+        original = self.new.get(original_id) or self.loaded.get(original_id)
         if original is None:
-            try:
-                original = self.loaded[original_id] = self.service.get_incident(original_id)
-            except AggregateNotFoundError:  # indexed from the stream, not in this store
+            original = self.service.get_incidents([original_id], new_as_is=True).get(original_id)
+            if original is None:   # indexed from the stream, not in this store
                 return None
+            self.loaded[original_id] = original
         return original
 
 

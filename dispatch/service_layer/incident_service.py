@@ -15,7 +15,8 @@ from eventsourcing.persistence import (IntegrityError, Notification, ProcessReco
 from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import FINAL
 from dispatch.domain.policy_version import PolicyVersion
-from dispatch.service_layer.new_incidents import NewIncident, StateWriter
+from dispatch.service_layer.new_incidents import NewIncident
+from dispatch.service_layer.stored_state import StateWriter
 from dispatch.service_layer.recent_incidents import DEFAULT_CAPACITY, RecentIncidents
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class IncidentService(Application[UUID]):
         to_stored = self.mapper.to_stored_event
         for change in changes:
             if type(change) is NewIncident:
-                stored.extend(change.stored_events(self.state_writer))
+                stored.extend(change.unsaved_events(self.state_writer))
                 new.append(change)
                 continue
             # Collected directly: collect_events() checks each object against runtime
@@ -92,6 +93,8 @@ class IncidentService(Application[UUID]):
         # reads (and its aggregate cache, not used: see `_kept`).
         self.recorder.insert_events(stored, tracking=processing.tracking,
                                     **processing.saved_kwargs)
+        for incident in new:
+            incident.saved()
         self._kept(processing, new)
         return len(stored)
 
@@ -108,7 +111,6 @@ class IncidentService(Application[UUID]):
         # Not those finished for good (merged into another, voided): no command changes
         # them, and at a peak nearly half the new incidents are repeats merged at once.
         # Kept, they pushed out the open ones that later repeats are merged into.
-        # (An aggregate made of a new one comes after it, and is kept instead.)
         self.recent.keep([*((n.id, n) for n in new if not n.is_merged),
                           *((i, a) for i, a in processing.aggregates.items()
                             if type(a) is Incident and a.status not in FINAL)])
@@ -149,12 +151,17 @@ class IncidentService(Application[UUID]):
         found = self.get_incidents([incident_id])
         if incident_id not in found:
             raise AggregateNotFoundError(incident_id)
-        return found[incident_id]
+        incident = found[incident_id]
+        assert type(incident) is Incident
+        return incident
 
-    def get_incidents(self, incident_ids: Iterable[UUID]) -> dict[UUID, Incident]:
+    def get_incidents(self, incident_ids: Iterable[UUID],
+                      new_as_is: bool = False) -> dict[UUID, Incident | NewIncident]:
         """Several incidents as stored now (those not stored left out), the kept ones checked
         against the store together: one query, where `get_incident` makes one each (on a
-        store across the network, a round trip each)."""
+        store across the network, a round trip each). `new_as_is`: a new incident kept
+        as its stored events is handed out so (the route step merges into it), not made
+        an aggregate."""
         wanted = list(dict.fromkeys(incident_ids))
         kept = {i: k for i in wanted if (k := self.recent.take(i)) is not None}
         stored = self.max_versions(kept) if kept else {}
@@ -162,8 +169,8 @@ class IncidentService(Application[UUID]):
         for incident_id in wanted:
             incident = kept.get(incident_id)
             if incident is not None and stored.get(incident_id) == incident.version:
-                found[incident_id] = self.rebuilt(incident) if type(incident) is NewIncident \
-                    else incident
+                found[incident_id] = self.rebuilt(incident) \
+                    if type(incident) is NewIncident and not new_as_is else incident
                 continue
             try:
                 found[incident_id] = self.repository.get(incident_id,

@@ -1,17 +1,17 @@
 """A new incident the route step dispatched, or merged into an open one at once, written
-as its three stored events directly.
+as its stored events directly.
 
-Every report becomes a new incident that is reported, located and then dispatched (or
-queued) or merged as a duplicate, at once, and most have nothing else happen to them in
-the batch. Building the `Incident` aggregate
-for that, then its events, then each event's stored form cost about 40 µs a report, a
-third of the route step. A `NewIncident` holds the same values and writes the three stored
-events (`Reported`, `Located`, then `Dispatched`, `QueuedForManualDispatch` or
-`MergedAsDuplicate`) with the same topics and state, byte for byte (tests/unit/test_new_incidents.py holds both ways equal).
+Every report becomes a new incident that is reported, located, then dispatched (or
+queued) or merged as a duplicate, all at once. Building the `Incident` aggregate for that,
+then its events, then each event's stored form cost about 40 µs a report, a third of the
+route step. A `NewIncident` holds the same values and writes the same stored events
+(`Reported`, `Located`, then `Dispatched`, `QueuedForManualDispatch` or
+`MergedAsDuplicate`), byte for byte: tests/unit/test_new_incidents.py holds both ways
+equal. A later report merged into it adds its `DuplicateRecorded` the same way.
 
-The aggregate is made only when something asks for it: a later report merged into it, a
-command. It is then rebuilt from these stored events (`IncidentService.rebuilt`), so it
-equals what the store would give. A merged one is finished: nothing takes it again.
+The aggregate is made only when something else asks for it, a command say: it is then
+rebuilt from these stored events (`IncidentService.rebuilt`), so it equals what the store
+would give. A merged one is finished: nothing takes it again.
 """
 from __future__ import annotations
 
@@ -20,44 +20,28 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
+from dispatch.domain.errors import IllegalTransition, InvalidCommand
 from dispatch.domain.incident import Incident
+from dispatch.domain.incident_status import ALLOWED, IncidentStatus
 from dispatch.domain.routing import RoutingDecision
+from dispatch.service_layer.stored_state import StateWriter
 
 INCIDENT_TOPIC = get_topic(Incident)
 REPORTED, LOCATED = get_topic(Incident.Reported), get_topic(Incident.Located)
 DISPATCHED = get_topic(Incident.Dispatched)
 QUEUED = get_topic(Incident.QueuedForManualDispatch)
 MERGED = get_topic(Incident.MergedAsDuplicate)
-
-
-class StateWriter:
-    """An event's state as `Mapper.to_stored_event` stores it (none of the three events
-    has a class version above 1, which would add a field: tests/unit/test_new_incidents.py)."""
-
-    def __init__(self, mapper: Mapper):
-        self.mapper = mapper
-        # A time as the transcoder writes it, where it says (infra/json_transcoder.py),
-        # so its encoder meets no datetime; else the time, for `encode` to write.
-        self.tag: Callable[[datetime], Any] = getattr(mapper.transcoder, "tag", lambda t: t)
-
-    def encode(self, state: dict[str, Any]) -> bytes:
-        mapper = self.mapper
-        data = mapper.transcoder.encode(state)
-        if mapper.compressor:
-            data = mapper.compressor.compress(data)
-        if mapper.cipher:
-            data = mapper.cipher.encrypt(data)
-        return data
+DUPLICATE_RECORDED = get_topic(Incident.DuplicateRecorded)
 
 
 class NewIncident:
-    """The values of a new incident's first three events; `version` is the last's."""
+    """The values of a new incident's first three events, and of the `DuplicateRecorded`
+    events of later reports merged into it (a merge needs no aggregate either)."""
     __slots__ = ("id", "report", "place", "at", "timestamp", "decision", "merged_into", "by",
-                 "_stored")
-    version = 3
+                 "duplicates", "_recorded", "_stored", "_saved")
 
     @staticmethod
     def create_timestamp() -> datetime:
@@ -75,7 +59,22 @@ class NewIncident:
         self.decision: RoutingDecision | None = None
         self.merged_into: UUID | None = None
         self.by: str | None = None
-        self._stored: list[StoredEvent] | None = None
+        self.duplicates: list[str] = []   # as `Incident.duplicates`
+        self._recorded: list[tuple[datetime, datetime]] = []   # each one's store time, at
+        self._stored: list[StoredEvent] = []
+        self._saved = 0   # how many of them are in the store
+
+    @property
+    def version(self) -> int:
+        return 3 + len(self.duplicates)
+
+    @property
+    def status(self) -> IncidentStatus:
+        if self.merged_into is not None:
+            return IncidentStatus.MERGED
+        assert self.decision is not None, "routed before it is asked"
+        return IncidentStatus.DISPATCHED if self.decision.department is not None \
+            else IncidentStatus.AWAITING_MANUAL_DISPATCH
 
     # What the duplicate index reads of an incident (duplicate_merger._key).
     @property
@@ -105,12 +104,35 @@ class NewIncident:
     def is_merged(self) -> bool:
         return self.merged_into is not None
 
+    def record_duplicate(self, duplicate_id: UUID, at: datetime) -> None:
+        """As `Incident.record_duplicate`, with its checks."""
+        if self.status not in ALLOWED["record duplicate"]:
+            raise IllegalTransition(self.id, "record duplicate", self.status.value)
+        if duplicate_id == self.id or str(duplicate_id) in self.duplicates:
+            raise InvalidCommand(self.id, "record duplicate",
+                                 f"{duplicate_id} is not a new duplicate")
+        self.duplicates.append(str(duplicate_id))
+        self._recorded.append((self.create_timestamp(), at))
+
     def stored_events(self, writer: StateWriter) -> list[StoredEvent]:
-        """The three stored events, written once."""
-        if self._stored is None:
+        """Every stored event, each written once."""
+        stored = self._stored
+        if not stored:
             assert self.decision or self.merged_into, "dispatched or merged before it is stored"
-            self._stored = self._written(writer.encode, writer.tag)
-        return self._stored
+            stored += self._written(writer.encode, writer.tag)
+        for n in range(len(stored) - 3, len(self._recorded)):
+            timestamp, at = self._recorded[n]
+            stored.append(StoredEvent(self.id, 4 + n, DUPLICATE_RECORDED, writer.encode(
+                {"timestamp": writer.tag(timestamp), "duplicate_id": self.duplicates[n],
+                 "at": writer.tag(at)})))
+        return stored
+
+    def unsaved_events(self, writer: StateWriter) -> list[StoredEvent]:
+        """Those not in the store yet; `saved` once they are."""
+        return self.stored_events(writer)[self._saved:]
+
+    def saved(self) -> None:
+        self._saved = len(self._stored)
 
     def _written(self, encode: Callable[[dict[str, Any]], bytes],
                  tag: Callable[[datetime], Any]) -> list[StoredEvent]:

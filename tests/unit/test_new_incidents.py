@@ -93,18 +93,28 @@ def located(raw: bytes, decision: RoutingDecision | str | None) -> NewIncident:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(raw=reports(), decision=decisions)
-def test_the_stored_events_are_the_aggregates_byte_for_byte(raw, decision):
+@given(raw=reports(), decision=decisions, repeats=st.integers(0, 2), stored_between=st.booleans())
+def test_the_stored_events_are_the_aggregates_byte_for_byte(raw, decision, repeats,
+                                                            stored_between):
     for service in services():
         new = located(raw, decision)
-        written = new.stored_events(service.state_writer)
         incident = new.as_reported()
         if new.is_merged:
             incident.merge_into(ORIGINAL, by="duplicate-detection", at=AT)
         else:
             incident.dispatch(new.decision, at=AT)
+        written = new.unsaved_events(service.state_writer)
+        if stored_between:   # the first events stored, the duplicates recorded later
+            new.saved()
+        for n in range(repeats if not new.is_merged else 0):
+            duplicate = UUID(int=n + 1)
+            new.record_duplicate(duplicate, at=AT)
+            incident.record_duplicate(duplicate, at=AT)
+        written = (written if stored_between else []) + new.unsaved_events(service.state_writer)
         expected = [service.mapper.to_stored_event(e) for e in incident.collect_events()]
         assert written == expected
+        assert new.version == incident.version and new.status == incident.status
+        assert new.duplicates == incident.duplicates
         # and read back, the aggregate a load gives
         rebuilt = service.rebuilt(new)
         assert vars(rebuilt) == {**vars(incident), "_pending_events": []}
@@ -143,7 +153,7 @@ def rubbish(report_id: str) -> dict:
                   location={"qr_code": "QR-0001-001"})
 
 
-def test_a_report_repeating_one_dispatched_in_the_same_batch_makes_it_an_aggregate():
+def test_a_report_repeating_one_dispatched_in_the_same_batch_is_recorded_on_it():
     route = repeats_merged()
     outcome = route.record(route.prepare(messages(rubbish("A"), rubbish("B"))))
     original_id, repeat_id = (incident_id_for("hotline", r) for r in ("A", "B"))
@@ -156,17 +166,19 @@ def test_a_report_repeating_one_dispatched_in_the_same_batch_makes_it_an_aggrega
                       (repeat_id, 3, "MergedAsDuplicate")]
     assert repeat_id not in route.service.recent._kept   # merged: finished, not kept
     assert route.service.get_incident(repeat_id).merged_into == str(original_id)
-    original = route.service.get_incident(original_id)
+    kept = route.service.recent._kept[original_id]
+    assert type(kept) is NewIncident and kept.version == 4
+    original = route.service.get_incident(original_id)   # made an aggregate: taken from the kept
     assert original.version == 4 and original.duplicates == [str(repeat_id)]
     assert route.duplicates.incidents[str(original_id)].version == 4
-    # a later repeat is merged into it as kept (an aggregate by now)
+    # a later repeat is merged into it (loaded from the store this time)
     later = route.record(route.prepare([InboundMessage("incidents.reported", 0, 2, None,
                                                        orjson.dumps(rubbish("C")))]))
     assert later.merged == 1
     assert route.service.get_incident(original_id).version == 5
 
 
-def test_a_new_incident_kept_is_rebuilt_when_a_later_report_repeats_it():
+def test_a_new_incident_kept_takes_a_later_repeat_as_it_is_kept():
     route = repeats_merged()
     route.record(route.prepare(messages(rubbish("A"))))
     original_id = incident_id_for("hotline", "A")
@@ -175,4 +187,8 @@ def test_a_new_incident_kept_is_rebuilt_when_a_later_report_repeats_it():
                                                        orjson.dumps(rubbish("B")))]))
     assert later.merged == 1
     kept = route.service.recent._kept[original_id]
-    assert type(kept) is Incident and kept.version == 4
+    assert type(kept) is NewIncident and kept.version == 4
+    assert [e.originator_version for e in route.service.recorder.select_events(original_id)] \
+        == [1, 2, 3, 4]
+    assert vars(route.service.get_incident(original_id)) == \
+        vars(route.service.repository.get(original_id))

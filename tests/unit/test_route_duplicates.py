@@ -121,10 +121,10 @@ def test_an_original_changed_meanwhile_is_reloaded_and_the_batch_stored_once(rou
         route.service.save(other)
         raced.append(incident_id)
 
-    def load_then_change(incident_ids):
+    def load_then_change(incident_ids, **options):
         """Another writer changes the original right after the route step loaded it, so
         the batch's transaction is refused once and must start again."""
-        found = load_many(incident_ids)
+        found = load_many(incident_ids, **options)
         if not raced:
             change(next(iter(found)))
         return found
