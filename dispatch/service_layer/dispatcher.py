@@ -15,7 +15,7 @@ from dispatch.territory.staffing import holders
 from dispatch.territory.values import Employment
 from dispatch.territory.view import TerritoryView
 from policies.routing_policy import RoutingPolicy
-from policies.situation import Situation, situation_from
+from policies.situation import Situation
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Placement:
     resolution: Resolution
     situation: Situation
     grid_workers: tuple[str, ...] = ()
+    located: dict | None = None   # `place_of` the above, shared by every answer alike: read only
 
 
 class Dispatcher:
@@ -31,14 +32,40 @@ class Dispatcher:
         self.policy = policy
         self.tz: tzinfo = ZoneInfo(policy.document.policy.timezone)
         self._workers_by_day: dict[date, dict[str, tuple[str, ...]]] = {}
+        # What a location means on a day: a stream of reports names the same grids and
+        # plates over and over. Not points: GPS fixes seldom repeat exactly, and
+        # -0.0 == 0.0 would share an answer whose text differs.
+        self._places: dict[tuple, tuple[Resolution, tuple[str, ...], dict, str | None,
+                                        frozenset[str]]] = {}
 
     def place(self, location: dict, category: str, source: str, priority: str,
               reported_at: datetime) -> Placement:
         local = reported_at.astimezone(self.tz)
-        resolution = self.territory.resolve(location, local)
-        workers = self.full_time_workers(resolution.grid, local.date()) if resolution.grid else ()
-        return Placement(resolution, situation_from(resolution, category, source, priority, local),
-                         workers)
+        key = known = None
+        if "lat" not in location and "lon" not in location:
+            try:
+                key = (*location.items(), self.territory.day(local), local.date())
+                known = self._places.get(key)
+            except TypeError:   # lists or dicts in it (fields of its own): not kept
+                key = None
+        if known is None:
+            resolution = self.territory.resolve(location, local)
+            workers = self.full_time_workers(resolution.grid, local.date()) \
+                if resolution.grid else ()
+            known = (resolution, workers, place_of(resolution, workers),
+                     resolution.kind.value if resolution.kind else None,
+                     frozenset(overlay.code for overlay in resolution.overlays))
+            if key is not None:
+                if len(self._places) > 100_000:
+                    self._places.clear()
+                self._places[key] = known
+        r, workers, located, kind, areas = known
+        # As `situation_from` makes it, with what does not depend on the category kept.
+        district = r.responsible_district(category) if r.overlays else r.district
+        situation = Situation(category, source, priority, local, r.grid, r.community,
+                              r.street, district, kind, r.managing_unit, areas)
+        return Placement(resolution=r, situation=situation, grid_workers=workers,
+                         located=located)
 
     def full_time_workers(self, grid: str, day: date) -> tuple[str, ...]:
         """Who answers for the grid that day: evaluated with its incidents (cached per day)."""

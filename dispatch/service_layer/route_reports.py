@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from dispatch.contracts import InvalidMessage
-from dispatch.service_layer.dispatcher import Dispatcher, place_of
+from dispatch.service_layer.dispatcher import Dispatcher
 from dispatch.service_layer.duplicate_merger import MergeAttempt
 from dispatch.service_layer.inbound import (DeadLetter, InboundMessage, fresh_by_stream,
                                             record_partition)
@@ -161,7 +161,5 @@ class RouteReports:
         location = fields["location"]
         placement = self.dispatcher.place(location, fields["category"], fields["source"],
                                           fields["priority"], fields["reported_at"])
-        return (NewIncident(incident_id, fields,
-                            place_of(placement.resolution, placement.grid_workers), now,
-                            stored_at),
+        return (NewIncident(incident_id, fields, placement.located, now, stored_at),
                 placement.situation)
