@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-
 from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import OPEN
 from dispatch.service_layer.incident_service import IncidentService
@@ -37,7 +36,7 @@ class MergeAttempt:
         self.service, self.shared, self.at = service, shared, at  # at: when it is recorded
         self.batch = DuplicateCandidates(shared.rules) if shared else None
         self.new: dict[UUID, NewIncident] = {}
-        self.loaded: dict[UUID, Incident] = {}   # originals from the store, saved with the batch
+        self.loaded: dict[UUID, Incident | NewIncident] = {}   # originals, saved with the batch
         self.merged = 0
         self._first: dict[UUID, tuple | None] = {}   # the shared index's first answer, asked ahead
 

@@ -16,8 +16,8 @@ from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import FINAL
 from dispatch.domain.policy_version import PolicyVersion
 from dispatch.service_layer.new_incidents import NewIncident
-from dispatch.service_layer.stored_state import StateWriter
 from dispatch.service_layer.recent_incidents import DEFAULT_CAPACITY, RecentIncidents
+from dispatch.service_layer.stored_state import StateWriter
 
 log = logging.getLogger(__name__)
 

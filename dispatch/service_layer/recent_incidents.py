@@ -2,7 +2,9 @@
 
 A repeat report loads its original, a command its incident: rebuilding either from the
 store (select, decode, apply every event) cost about a tenth of the route step. Each
-incident kept here is the object whose events were just stored, so it equals a rebuild.
+incident kept here is the object whose events were just stored, so it equals a rebuild:
+an aggregate, or a new incident the route step wrote as its stored events
+(new_incidents.py), which the service makes an aggregate from them when it is taken.
 
 Single owner: `take` removes the incident, and only a stored change puts it back
 (`keep`), so an attempt that changed an incident and then failed leaves nothing behind.
