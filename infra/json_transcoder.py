@@ -20,10 +20,9 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
 class FastJSONTranscoder(JSONTranscoder):
-    # The last two times tagged, with their tags: a route or command batch stamps all its
-    # events with one `at` object, and the route step's new incidents share one store time
-    # too. Tuples, replaced whole: the route and command threads share them.
-    _last: tuple[tuple[Any, Any], tuple[Any, Any]] = ((None, None), (None, None))
+    # The last time tagged, with its tag: a route or command batch stamps all its events
+    # with one `at` object. A tuple, replaced whole: the route and command threads share it.
+    _last: tuple[Any, Any] = (None, None)
 
     def encode(self, obj: Any) -> bytes:
         try:
@@ -40,13 +39,11 @@ class FastJSONTranscoder(JSONTranscoder):
         # Every event has two or three times: their tag is written here directly rather
         # than looked up in the registry (what DatetimeAsISO would write, byte for byte).
         if type(obj) is datetime:
-            last, before = self._last
+            last = self._last
             if last[0] is obj:
                 return last[1]
-            if before[0] is obj:
-                return before[1]
             tag = {"_type_": "datetime_iso", "_data_": _iso(obj)}
-            self._last = ((obj, tag), last)
+            self._last = (obj, tag)
             return tag
         return self._encode_obj(obj)
 

@@ -15,7 +15,6 @@ would give. A merged one is finished: nothing takes it again.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -119,7 +118,7 @@ class NewIncident:
         stored = self._stored
         if not stored:
             assert self.decision or self.merged_into, "dispatched or merged before it is stored"
-            stored += self._written(writer.encode, writer.tag)
+            stored += self._written(writer)
         for n in range(len(stored) - 3, len(self._recorded)):
             timestamp, at = self._recorded[n]
             stored.append(StoredEvent(self.id, 4 + n, DUPLICATE_RECORDED, writer.encode(
@@ -134,9 +133,9 @@ class NewIncident:
     def saved(self) -> None:
         self._saved = len(self._stored)
 
-    def _written(self, encode: Callable[[dict[str, Any]], bytes],
-                 tag: Callable[[datetime], Any]) -> list[StoredEvent]:
-        id_, timestamp, at, decision = self.id, tag(self.timestamp), tag(self.at), self.decision
+    def _written(self, writer: StateWriter) -> list[StoredEvent]:
+        encode, tag, decision = writer.encode, writer.tag, self.decision
+        id_, (timestamp, at) = self.id, writer.tags(self.timestamp, self.at)
         report = self.report
         reported = {"timestamp": timestamp, "originator_topic": INCIDENT_TOPIC, **report,
                     "reported_at": tag(report["reported_at"])}

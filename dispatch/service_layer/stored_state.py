@@ -19,6 +19,18 @@ class StateWriter:
         # A time as the transcoder writes it, where it says (infra/json_transcoder.py),
         # so its encoder meets no datetime; else the time, for `encode` to write.
         self.tag: Callable[[datetime], Any] = getattr(mapper.transcoder, "tag", lambda t: t)
+        self._shared: tuple[Any, Any, tuple[Any, Any]] = (None, None, (None, None))
+
+    def tags(self, timestamp: datetime, at: datetime) -> tuple[Any, Any]:
+        """The tags of the two times a route batch's new incidents share (the store's and
+        `at`), worked out once a batch: each report's own time, tagged between them, would
+        push them out of the transcoder's one-time cache. A tuple, replaced whole."""
+        shared = self._shared
+        if shared[0] is timestamp and shared[1] is at:
+            return shared[2]
+        tags = (self.tag(timestamp), self.tag(at))
+        self._shared = (timestamp, at, tags)
+        return tags
 
     def encode(self, state: dict[str, Any]) -> bytes:
         mapper = self.mapper
