@@ -70,16 +70,25 @@ class DuplicateCandidates:
                  point: tuple[float, float] | None, address: str | None, grid: str | None,
                  recorded_at: datetime | None = None) -> None:
         """An incident just recorded and still open (its events up to `version` are known)."""
+        self.remember_filed(incident_id, Candidate(version, category, reported_at, point,
+                                                   address, grid),
+                            self.places.keys_of(category, point, address, grid),
+                            recorded_at or reported_at)
+
+    def remember_filed(self, incident_id: str, candidate: Candidate, keys: list[tuple],
+                       recorded_at: datetime) -> None:
+        """As `remember`, for a candidate made already, with the keys of its place
+        (`places.keys_of`): a batch's new incidents, handed over once stored
+        (projections/batch_candidates.py). The index keeps the candidate itself."""
         self._take_handed_over()
-        candidate = Candidate(version, category, reported_at, point, address, grid)
         with self._lock:
             kept = self.kept
             known = kept.incidents.get(incident_id)
-            if known is not None and known.version >= version:
+            if known is not None and known.version >= candidate.version:
                 return  # the stream was quicker: what it brought is as new or newer
-            kept.add(incident_id, candidate, recorded_at or reported_at)
+            kept.add(incident_id, candidate, recorded_at)
             if kept.incidents.get(incident_id) is candidate:   # not older than the window
-                self.places.file(incident_id, candidate)
+                self.places.file_under(incident_id, keys)
 
     def forget(self, incident_id: str) -> None:
         """Found closed when it was to take a duplicate (its closing event is on its way)."""
@@ -103,7 +112,7 @@ class DuplicateCandidates:
         """(reported at, id) of the earliest open incident this report repeats, leaving out
         those in `skip`; or None."""
         self._take_handed_over()
-        window = self._window(category)
+        window = self.window_for(category)
         if window is None:
             return None
         earliest, best = reported_at - window, None
@@ -136,7 +145,9 @@ class DuplicateCandidates:
             self.kept.spread_tables()
             self.places.spread_tables()
 
-    def _window(self, category: str) -> timedelta | None:
+    def window_for(self, category: str) -> timedelta | None:
+        """How long before a report an incident it repeats may have been reported (None:
+        the category has no repeats)."""
         try:
             return self._windows[category]
         except KeyError:

@@ -31,7 +31,16 @@ class PlaceIndex:
     def file(self, incident_id: str, place: Any) -> None:
         """File the incident under the keys of its place as it stands now (and only them);
         `place` has its `category`, `point`, `address` and `grid` (a duplicate candidate)."""
-        keys = self._keys(place.category, place.point, place.address, place.grid, near=False)
+        self.file_under(incident_id, self.keys_of(place.category, place.point, place.address,
+                                                  place.grid))
+
+    def keys_of(self, category: str, point: Point | None, address: str | None,
+                grid: str | None) -> list[tuple]:
+        """The keys an incident at this place is filed under."""
+        return self._keys(category, point, address, grid, near=False)
+
+    def file_under(self, incident_id: str, keys: list[tuple]) -> None:
+        """File the incident under these keys (`keys_of` its place), and only them."""
         if self._keys_of.get(incident_id) == keys:
             return
         self.remove(incident_id)
@@ -57,8 +66,13 @@ class PlaceIndex:
                grid: str | None) -> Iterator[str]:
         """Every incident filed where this place could be the same (and a few more)."""
         buckets = self.buckets
-        for key in self._keys(category, point, address, grid, near=True):
+        for key in self.keys_near(category, point, address, grid):
             yield from buckets.get(key, ())
+
+    def keys_near(self, category: str, point: Point | None, address: str | None,
+                  grid: str | None) -> list[tuple]:
+        """The keys under which an incident at the same place as this one is filed."""
+        return self._keys(category, point, address, grid, near=True)
 
     def same_place(self, other: Any, category: str, point: Point | None, address: str | None,
                    grid: str | None) -> bool:

@@ -2,11 +2,11 @@
 merged into it instead of being dispatched a second time.
 
 One `MergeAttempt` per batch (then one per partition batch if that transaction is refused,
-and again for a partition whose transaction is refused): it asks
-the shared index of open incidents (projections/duplicate_candidates.py) and a private one
-of this batch's own new incidents, loads each original once, and tells the shared index
-about the new incidents only once the batch is stored, so a refused attempt leaves nothing
-behind. The new incident gets `MergedAsDuplicate` (pointing to the original), the original
+and again for a partition whose transaction is refused): it asks the shared index of open
+incidents (projections/duplicate_candidates.py) and a private one of this batch's own new
+incidents (projections/batch_candidates.py), loads each original once, and hands the new
+incidents over to the shared index only once the batch is stored, so a refused attempt
+leaves nothing behind. The new incident gets `MergedAsDuplicate` (pointing to the original), the original
 `DuplicateRecorded`; both are saved in the batch's transaction.
 
 A new incident, dispatched or merged, is a `NewIncident` (new_incidents.py), stored as its
@@ -23,6 +23,7 @@ from dispatch.domain.incident import Incident
 from dispatch.domain.incident_status import OPEN
 from dispatch.service_layer.incident_service import IncidentService
 from dispatch.service_layer.new_incidents import NewIncident
+from projections.batch_candidates import BatchCandidates
 from projections.duplicate_candidates import DuplicateCandidates
 from projections.duplicate_feed import point_of
 
@@ -34,11 +35,12 @@ class MergeAttempt:
     def __init__(self, service: IncidentService, shared: DuplicateCandidates | None,
                  at: datetime):
         self.service, self.shared, self.at = service, shared, at  # at: when it is recorded
-        self.batch = DuplicateCandidates(shared.rules) if shared else None
+        self.batch = BatchCandidates(shared) if shared else None
         self.new: dict[UUID, NewIncident] = {}
         self.loaded: dict[UUID, Incident | NewIncident] = {}   # originals, saved with the batch
         self.merged = 0
         self._first: dict[UUID, tuple | None] = {}   # the shared index's first answer, asked ahead
+        self._keys: dict[UUID, tuple] = {}   # each new incident's `_key`, worked out once
 
     def prefetch(self, incidents: Iterable[Incident | NewIncident]) -> None:
         """Ask the shared index for the batch's reports ahead, and load the originals it
@@ -47,8 +49,8 @@ class MergeAttempt:
             return
         wanted = set()
         for incident in incidents:
-            found = self._first[incident.id] = self.shared.earliest_of(str(incident.id),
-                                                                      *_key(incident))
+            key = self._keys[incident.id] = _key(incident)
+            found = self._first[incident.id] = self.shared.earliest_of(str(incident.id), *key)
             if found is not None:
                 wanted.add(UUID(found[1]))
         wanted -= self.new.keys() | self.loaded.keys()
@@ -61,7 +63,7 @@ class MergeAttempt:
         asked for when it no longer fits."""
         if self.batch is None:
             return None
-        key, skip = _key(incident), set()
+        key, skip = self._key_of(incident), set()
         for _ in range(LOOKUPS):
             found = [found for index in (self.shared, self.batch)
                      if (found := self._ask(index, incident, key, skip))]
@@ -80,11 +82,15 @@ class MergeAttempt:
                 self.batch.forget(original_id)
         return None
 
-    def _ask(self, index: DuplicateCandidates, incident: Incident | NewIncident, key: tuple,
-             skip: set[str]) -> tuple | None:
+    def _ask(self, index: DuplicateCandidates | BatchCandidates,
+             incident: Incident | NewIncident, key: tuple, skip: set[str]) -> tuple | None:
         if index is self.shared and not skip and incident.id in self._first:
             return self._first.pop(incident.id)   # asked ahead, by `prefetch`
         return index.earliest_of(str(incident.id), *key, skip=skip)
+
+    def _key_of(self, incident: NewIncident) -> tuple:
+        key = self._keys.get(incident.id)
+        return key if key is not None else _key(incident)
 
     def merge(self, incident: NewIncident, original: Incident | NewIncident, at) -> None:
         original.record_duplicate(incident.id, at=at)
@@ -96,8 +102,7 @@ class MergeAttempt:
         """A new incident that others in this batch (and, once stored, later ones) may repeat."""
         self.new[incident.id] = incident
         if self.batch is not None:
-            self.batch.remember(str(incident.id), incident.version, *_key(incident),
-                                recorded_at=self.at)
+            self.batch.remember(str(incident.id), incident.version, *self._key_of(incident))
 
     @property
     def changes(self) -> list[Incident | NewIncident]:
@@ -106,14 +111,9 @@ class MergeAttempt:
 
     def stored(self) -> None:
         """The batch is in the store: later batches may find its new incidents."""
-        if self.shared is None or self.batch is None:
-            return
-        for incident_id, candidate in self.batch.incidents.items():
-            if candidate.is_open:
-                self.shared.remember(incident_id, self.new[UUID(incident_id)].version,
-                                     candidate.category, candidate.reported_at,
-                                     candidate.point, candidate.address, candidate.grid,
-                                     recorded_at=self.at)
+        if self.batch is not None:
+            new = self.new
+            self.batch.hand_over(lambda incident_id: new[UUID(incident_id)].version, self.at)
 
     def _load(self, original_id: UUID) -> Incident | NewIncident | None:
         original = self.new.get(original_id) or self.loaded.get(original_id)

@@ -135,8 +135,9 @@ def test_an_addition_files_only_itself_and_a_closing_takes_only_itself_out(monke
     # The index used to be rebuilt in sweeps: at 32,768 incidents kept, a 270-320 ms stall
     # in the route step. Now each addition and each closing costs its own share only.
     index, filed = DuplicateCandidates(RULES), []
-    original = index.places.file
-    monkeypatch.setattr(index.places, "file", lambda i, c: (filed.append(i), original(i, c)))
+    original = index.places.file_under   # (what `file` files through too)
+    monkeypatch.setattr(index.places, "file_under",
+                        lambda i, keys: (filed.append(i), original(i, keys)))
     for n in range(200):  # all within the window
         index.remember(f"I{n:03d}", 3, "a.x", T0 + timedelta(seconds=n), (31.0, 121.0),
                        f"A{n}", None)
@@ -153,3 +154,40 @@ def test_an_addition_files_only_itself_and_a_closing_takes_only_itself_out(monke
                   "category": "b.y"}])
     filed_under = [key for key, bucket in index.places.buckets.items() if "I001" in bucket]
     assert filed_under and all("b.y" in key for key in filed_under)   # not under a.x any more
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(reports, min_size=1, max_size=30), st.lists(reports, min_size=1, max_size=20))
+def test_a_batch_answers_as_the_shared_index_and_hands_over_what_it_would_file(stored, batch):
+    """A route batch's own index (projections/batch_candidates.py) against a shared one told
+    of the same incidents: the same answers, skips included, and after the hand-over the
+    same incidents kept, filed under the same keys."""
+    from projections.batch_candidates import BatchCandidates
+    shared, told = DuplicateCandidates(RULES), DuplicateCandidates(RULES)
+    for n, report in enumerate(stored):
+        for index in (shared, told):
+            index.remember(f"S{n}", 3, report["category"], T0 + timedelta(minutes=report["minute"]),
+                           report["point"], report["address"], report["grid"], recorded_at=T0)
+    own = BatchCandidates(shared)
+    for n, report in enumerate(batch):
+        place = (report["category"], T0 + timedelta(minutes=report["minute"]), report["point"],
+                 report["address"], report["grid"])
+        asked = [own.earliest_of(f"B{n}", *place), own.earliest_of(f"B{n}", *place, skip={"B0"})]
+        alone = DuplicateCandidates(RULES)   # the batch's incidents so far, in an index of their own
+        for other_id, (candidate, _) in own.incidents.items():
+            alone.remember(other_id, 3, candidate.category, candidate.reported_at,
+                           candidate.point, candidate.address, candidate.grid, recorded_at=T0)
+            alone.kept.incidents[other_id].is_open = candidate.is_open
+        assert asked == [alone.earliest_of(f"B{n}", *place),
+                         alone.earliest_of(f"B{n}", *place, skip={"B0"})]
+        own.remember(f"B{n}", 3, *place)
+        told.remember(f"B{n}", 3 + n % 2, *place, recorded_at=T0)
+        if report["closes"]:
+            own.forget(f"B{n}")
+            told.forget(f"B{n}")
+    own.hand_over(lambda incident_id: 3 + int(incident_id[1:]) % 2, T0)
+    open_ids = {i for i, c in told.state().items() if c.is_open}
+    assert {i for i, c in shared.state().items() if c.is_open} == open_ids
+    assert {i: c.version for i, c in shared.state().items() if i in open_ids} == \
+        {i: c.version for i, c in told.state().items() if i in open_ids}
+    assert shared.places.buckets == told.places.buckets
