@@ -6,8 +6,8 @@ and again for a partition whose transaction is refused): it asks the shared inde
 incidents (projections/duplicate_candidates.py) and a private one of this batch's own new
 incidents (projections/batch_candidates.py), loads each original once, and hands the new
 incidents over to the shared index only once the batch is stored, so a refused attempt
-leaves nothing behind. The new incident gets `MergedAsDuplicate` (pointing to the original), the original
-`DuplicateRecorded`; both are saved in the batch's transaction.
+leaves nothing behind. The new incident gets `MergedAsDuplicate` (pointing to the
+original), the original `DuplicateRecorded`; both are saved in the batch's transaction.
 
 A new incident, dispatched or merged, is a `NewIncident` (new_incidents.py), stored as its
 events; an original that is one (dispatched in this batch, or kept so by the store) takes
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from dispatch.domain.incident import Incident
@@ -29,6 +30,7 @@ from projections.duplicate_feed import point_of
 
 DETECTOR = "duplicate-detection"  # who merged it, in the event
 LOOKUPS = 5  # candidates checked against the store before the report counts as new
+NOT_ASKED: Any = object()   # the shared index's answer, for an incident `prefetch` left out
 
 
 class MergeAttempt:
@@ -39,18 +41,21 @@ class MergeAttempt:
         self.new: dict[UUID, NewIncident] = {}
         self.loaded: dict[UUID, Incident | NewIncident] = {}   # originals, saved with the batch
         self.merged = 0
-        self._first: dict[UUID, tuple | None] = {}   # the shared index's first answer, asked ahead
-        self._keys: dict[UUID, tuple] = {}   # each new incident's `_key`, worked out once
+        # Each new incident's id as text, its `_key` and the shared index's first answer
+        # (asked ahead by `prefetch`), each worked out once; the dispatched by id as text.
+        self._asked: dict[UUID, tuple[str, tuple, tuple | None]] = {}
+        self._by_text: dict[str, NewIncident] = {}
 
     def prefetch(self, incidents: Iterable[Incident | NewIncident]) -> None:
         """Ask the shared index for the batch's reports ahead, and load the originals it
         names together (`get_incidents`: one store query, not one each)."""
         if self.shared is None:
             return
-        wanted = set()
+        wanted, asked, earliest_of = set(), self._asked, self.shared.earliest_of
         for incident in incidents:
-            key = self._keys[incident.id] = _key(incident)
-            found = self._first[incident.id] = self.shared.earliest_of(str(incident.id), *key)
+            text, key = str(incident.id), _key(incident)
+            found = earliest_of(text, *key)
+            asked[incident.id] = (text, key, found)
             if found is not None:
                 wanted.add(UUID(found[1]))
         wanted -= self.new.keys() | self.loaded.keys()
@@ -63,17 +68,20 @@ class MergeAttempt:
         asked for when it no longer fits."""
         if self.batch is None:
             return None
-        key, skip = self._key_of(incident), set()
+        text, key, first = self._about(incident)
+        skip: set[str] = set()
         for _ in range(LOOKUPS):
-            found = [found for index in (self.shared, self.batch)
-                     if (found := self._ask(index, incident, key, skip))]
+            found = [found for found in (
+                first if first is not NOT_ASKED and not skip
+                else self.shared.earliest_of(text, *key, skip=skip),
+                self.batch.earliest_of(text, *key, skip=skip)) if found]
             if not found:
                 return None
             original_id = min(found)[1]
             original = self._load(UUID(original_id))
             if original is not None and original.status in OPEN and \
                     original.category == incident.category:
-                if str(incident.id) in original.duplicates:
+                if text in original.duplicates:
                     return None  # this very report, merged before: the store refuses it
                 return original
             skip.add(original_id)
@@ -82,15 +90,10 @@ class MergeAttempt:
                 self.batch.forget(original_id)
         return None
 
-    def _ask(self, index: DuplicateCandidates | BatchCandidates,
-             incident: Incident | NewIncident, key: tuple, skip: set[str]) -> tuple | None:
-        if index is self.shared and not skip and incident.id in self._first:
-            return self._first.pop(incident.id)   # asked ahead, by `prefetch`
-        return index.earliest_of(str(incident.id), *key, skip=skip)
-
-    def _key_of(self, incident: NewIncident) -> tuple:
-        key = self._keys.get(incident.id)
-        return key if key is not None else _key(incident)
+    def _about(self, incident: NewIncident) -> tuple[str, tuple, tuple | None]:
+        """Its id as text, its `_key`, and the shared index's first answer (or NOT_ASKED)."""
+        about = self._asked.get(incident.id)
+        return about if about is not None else (str(incident.id), _key(incident), NOT_ASKED)
 
     def merge(self, incident: NewIncident, original: Incident | NewIncident, at) -> None:
         original.record_duplicate(incident.id, at=at)
@@ -102,7 +105,9 @@ class MergeAttempt:
         """A new incident that others in this batch (and, once stored, later ones) may repeat."""
         self.new[incident.id] = incident
         if self.batch is not None:
-            self.batch.remember(str(incident.id), incident.version, *self._key_of(incident))
+            text, key, _ = self._about(incident)
+            self._by_text[text] = incident
+            self.batch.remember(text, incident.version, *key)
 
     @property
     def changes(self) -> list[Incident | NewIncident]:
@@ -112,8 +117,8 @@ class MergeAttempt:
     def stored(self) -> None:
         """The batch is in the store: later batches may find its new incidents."""
         if self.batch is not None:
-            new = self.new
-            self.batch.hand_over(lambda incident_id: new[UUID(incident_id)].version, self.at)
+            by_text = self._by_text
+            self.batch.hand_over(lambda text: by_text[text].version, self.at)
 
     def _load(self, original_id: UUID) -> Incident | NewIncident | None:
         original = self.new.get(original_id) or self.loaded.get(original_id)
