@@ -14,23 +14,24 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import datetime
 
-from projections.duplicate_candidates import DuplicateCandidates
+from projections.duplicate_candidates import DuplicateCandidates, earliest_in
 from projections.duplicate_window import Candidate
 
 
 class BatchCandidates:
     def __init__(self, shared: DuplicateCandidates):
         self.shared, self.places = shared, shared.places
-        self.incidents: dict[str, tuple[Candidate, list[tuple]]] = {}   # with their keys
+        self.incidents: dict[str, Candidate] = {}
+        self._keys: dict[str, list[tuple]] = {}   # each incident's, as `places.keys_of`
         self._buckets: dict[tuple, list[str]] = {}
 
     def remember(self, incident_id: str, version: int, category: str, reported_at: datetime,
                  point: tuple[float, float] | None, address: str | None,
                  grid: str | None) -> None:
         """A new incident of the batch, still open."""
-        keys = self.places.keys_of(category, point, address, grid)
-        self.incidents[incident_id] = (Candidate(version, category, reported_at, point,
-                                                 address, grid), keys)
+        keys = self._keys[incident_id] = self.places.keys_of(category, point, address, grid)
+        self.incidents[incident_id] = Candidate(version, category, reported_at, point, address,
+                                                grid)
         buckets = self._buckets
         for key in keys:
             bucket = buckets.get(key)
@@ -41,7 +42,7 @@ class BatchCandidates:
 
     def forget(self, incident_id: str) -> None:
         if incident_id in self.incidents:
-            self.incidents[incident_id][0].is_open = False
+            self.incidents[incident_id].is_open = False
 
     def earliest_of(self, incident_id: str, category: str, reported_at: datetime,
                     point: tuple[float, float] | None, address: str | None,
@@ -52,26 +53,14 @@ class BatchCandidates:
         window = self.shared.window_for(category)
         if window is None:
             return None
-        earliest, best = reported_at - window, None
-        incidents, buckets, places = self.incidents, self._buckets, self.places
-        for key in places.keys_near(category, point, address, grid):
-            for other_id in buckets.get(key, ()):
-                other = incidents[other_id][0]
-                if (not other.is_open or other_id == incident_id
-                        or other.category != category
-                        or not earliest <= other.reported_at <= reported_at
-                        or other_id in skip
-                        or not places.same_place(other, category, point, address, grid)):
-                    continue
-                if best is None or (other.reported_at, other_id) < best:
-                    best = (other.reported_at, other_id)
-        return best
+        return earliest_in(self._buckets, self.incidents, self.places, incident_id, category,
+                           reported_at, window, point, address, grid, skip)
 
     def hand_over(self, version_of: Callable[[str], int], recorded_at: datetime) -> None:
         """The batch is stored: the shared index takes its open incidents, each at its
         version now (`version_of`: a repeat merged into it in the batch adds one)."""
-        remember = self.shared.remember_filed
-        for incident_id, (candidate, keys) in self.incidents.items():
+        remember, keys = self.shared.remember_filed, self._keys
+        for incident_id, candidate in self.incidents.items():
             if candidate.is_open:
                 candidate.version = version_of(incident_id)
-                remember(incident_id, candidate, keys, recorded_at)
+                remember(incident_id, candidate, keys[incident_id], recorded_at)

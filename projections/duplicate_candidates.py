@@ -12,7 +12,7 @@ they are filed by place: projections/place_index.py.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -115,21 +115,10 @@ class DuplicateCandidates:
         window = self.window_for(category)
         if window is None:
             return None
-        earliest, best = reported_at - window, None
         with self._lock:
-            incidents = self.kept.incidents
-            for other_id in self.places.nearby(category, point, address, grid):
-                other = incidents.get(other_id)
-                if (other is None or not other.is_open or other_id == incident_id
-                        or other.category != category
-                        or not earliest <= other.reported_at <= reported_at
-                        or other_id in skip
-                        or not self.places.same_place(other, category, point, address,
-                                                      grid)):
-                    continue
-                if best is None or (other.reported_at, other_id) < best:
-                    best = (other.reported_at, other_id)
-        return best
+            return earliest_in(self.places.buckets, self.kept.incidents, self.places,
+                               incident_id, category, reported_at, window, point, address,
+                               grid, skip)
 
     def state(self) -> dict[str, Candidate]:
         """The incidents recorded within the longest window before the latest recording,
@@ -153,3 +142,25 @@ class DuplicateCandidates:
         except KeyError:
             window = self._windows[category] = self.rules.window_for(category)
             return window
+
+
+def earliest_in(buckets: Mapping[tuple, Iterable[str]], candidates: Mapping[str, Candidate],
+                places: PlaceIndex, incident_id: str, category: str, reported_at: datetime,
+                window: timedelta, point: tuple[float, float] | None, address: str | None,
+                grid: str | None, skip: Collection[str]) -> tuple[datetime, str] | None:
+    """(reported at, id) of the earliest open incident among `candidates`, filed in `buckets`
+    by `places`' keys, that this report repeats within `window`, leaving out those in
+    `skip`; or None. The shared index's answer, and a batch's (batch_candidates.py)."""
+    earliest, best = reported_at - window, None
+    for key in places.keys_near(category, point, address, grid):
+        for other_id in buckets.get(key, ()):
+            other = candidates.get(other_id)
+            if (other is None or not other.is_open or other_id == incident_id
+                    or other.category != category
+                    or not earliest <= other.reported_at <= reported_at
+                    or other_id in skip
+                    or not places.same_place(other, category, point, address, grid)):
+                continue
+            if best is None or (other.reported_at, other_id) < best:
+                best = (other.reported_at, other_id)
+    return best

@@ -7,7 +7,6 @@ exact test (`same_place`) then keeps those that really are at the same place.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from policies.duplicates import DuplicateRules
@@ -62,16 +61,10 @@ class PlaceIndex:
                 if not bucket:
                     del buckets[key]
 
-    def nearby(self, category: str, point: Point | None, address: str | None,
-               grid: str | None) -> Iterator[str]:
-        """Every incident filed where this place could be the same (and a few more)."""
-        buckets = self.buckets
-        for key in self.keys_near(category, point, address, grid):
-            yield from buckets.get(key, ())
-
     def keys_near(self, category: str, point: Point | None, address: str | None,
                   grid: str | None) -> list[tuple]:
-        """The keys under which an incident at the same place as this one is filed."""
+        """The keys under which an incident at the same place as this one is filed (and a
+        few more: `same_place` tells)."""
         return self._keys(category, point, address, grid, near=True)
 
     def same_place(self, other: Any, category: str, point: Point | None, address: str | None,

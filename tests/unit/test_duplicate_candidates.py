@@ -174,7 +174,7 @@ def test_a_batch_answers_as_the_shared_index_and_hands_over_what_it_would_file(s
                  report["address"], report["grid"])
         asked = [own.earliest_of(f"B{n}", *place), own.earliest_of(f"B{n}", *place, skip={"B0"})]
         alone = DuplicateCandidates(RULES)   # the batch's incidents so far, in an index alone
-        for other_id, (candidate, _) in own.incidents.items():
+        for other_id, candidate in own.incidents.items():
             alone.remember(other_id, 3, candidate.category, candidate.reported_at,
                            candidate.point, candidate.address, candidate.grid, recorded_at=T0)
             alone.kept.incidents[other_id].is_open = candidate.is_open
