@@ -46,7 +46,8 @@ class BatchCandidates:
 
     def earliest_of(self, incident_id: str, category: str, reported_at: datetime,
                     point: tuple[float, float] | None, address: str | None,
-                    grid: str | None, skip: Collection[str] = ()) -> tuple[datetime, str] | None:
+                    grid: str | None, skip: Collection[str] = (),
+                    near: list[tuple] | None = None) -> tuple[datetime, str] | None:
         """As `DuplicateCandidates.earliest_of`, among the batch's incidents."""
         if not self.incidents:
             return None
@@ -54,7 +55,7 @@ class BatchCandidates:
         if window is None:
             return None
         return earliest_in(self._buckets, self.incidents, self.places, incident_id, category,
-                           reported_at, window, point, address, grid, skip)
+                           reported_at, window, point, address, grid, skip, near)
 
     def hand_over(self, version_of: Callable[[str], int], recorded_at: datetime) -> None:
         """The batch is stored: the shared index takes its open incidents, each at its

@@ -108,9 +108,10 @@ class DuplicateCandidates:
 
     def earliest_of(self, incident_id: str, category: str, reported_at: datetime,
                     point: tuple[float, float] | None, address: str | None,
-                    grid: str | None, skip: Collection[str] = ()) -> tuple[datetime, str] | None:
+                    grid: str | None, skip: Collection[str] = (),
+                    near: list[tuple] | None = None) -> tuple[datetime, str] | None:
         """(reported at, id) of the earliest open incident this report repeats, leaving out
-        those in `skip`; or None."""
+        those in `skip`; or None. `near`: `places.keys_near` of the place, when worked out."""
         self._take_handed_over()
         window = self.window_for(category)
         if window is None:
@@ -118,7 +119,7 @@ class DuplicateCandidates:
         with self._lock:
             return earliest_in(self.places.buckets, self.kept.incidents, self.places,
                                incident_id, category, reported_at, window, point, address,
-                               grid, skip)
+                               grid, skip, near)
 
     def state(self) -> dict[str, Candidate]:
         """The incidents recorded within the longest window before the latest recording,
@@ -147,12 +148,16 @@ class DuplicateCandidates:
 def earliest_in(buckets: Mapping[tuple, Iterable[str]], candidates: Mapping[str, Candidate],
                 places: PlaceIndex, incident_id: str, category: str, reported_at: datetime,
                 window: timedelta, point: tuple[float, float] | None, address: str | None,
-                grid: str | None, skip: Collection[str]) -> tuple[datetime, str] | None:
+                grid: str | None, skip: Collection[str],
+                near: list[tuple] | None = None) -> tuple[datetime, str] | None:
     """(reported at, id) of the earliest open incident among `candidates`, filed in `buckets`
-    by `places`' keys, that this report repeats within `window`, leaving out those in
-    `skip`; or None. The shared index's answer, and a batch's (batch_candidates.py)."""
+    by `places`' keys (`near`, when worked out already), that this report repeats within
+    `window`, leaving out those in `skip`; or None. The shared index's answer, and a
+    batch's (batch_candidates.py)."""
     earliest, best = reported_at - window, None
-    for key in places.keys_near(category, point, address, grid):
+    if near is None:
+        near = places.keys_near(category, point, address, grid)
+    for key in near:
         for other_id in buckets.get(key, ()):
             other = candidates.get(other_id)
             if (other is None or not other.is_open or other_id == incident_id

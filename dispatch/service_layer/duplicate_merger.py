@@ -41,9 +41,10 @@ class MergeAttempt:
         self.new: dict[UUID, NewIncident] = {}
         self.loaded: dict[UUID, Incident | NewIncident] = {}   # originals, saved with the batch
         self.merged = 0
-        # Each new incident's id as text, its `_key` and the shared index's first answer
-        # (asked ahead by `prefetch`), each worked out once; the dispatched by id as text.
-        self._asked: dict[UUID, tuple[str, tuple, tuple | None]] = {}
+        # Each new incident's id as text, its `_key`, the keys of places near it, and the
+        # shared index's first answer (asked ahead by `prefetch`), each worked out once;
+        # the dispatched by id as text.
+        self._asked: dict[UUID, tuple[str, tuple, list[tuple] | None, tuple | None]] = {}
         self._by_text: dict[str, NewIncident] = {}
 
     def prefetch(self, incidents: Iterable[Incident | NewIncident]) -> None:
@@ -52,10 +53,13 @@ class MergeAttempt:
         if self.shared is None:
             return
         wanted, asked, earliest_of = set(), self._asked, self.shared.earliest_of
+        keys_near = self.shared.places.keys_near
         for incident in incidents:
             text, key = str(incident.id), _key(incident)
-            found = earliest_of(text, *key)
-            asked[incident.id] = (text, key, found)
+            category, _, point, address, grid = key
+            near = keys_near(category, point, address, grid)
+            found = earliest_of(text, *key, near=near)
+            asked[incident.id] = (text, key, near, found)
             if found is not None:
                 wanted.add(UUID(found[1]))
         wanted -= self.new.keys() | self.loaded.keys()
@@ -68,13 +72,13 @@ class MergeAttempt:
         asked for when it no longer fits."""
         if self.batch is None:
             return None
-        text, key, first = self._about(incident)
+        text, key, near, first = self._about(incident)
         skip: set[str] = set()
         for _ in range(LOOKUPS):
             found = [found for found in (
                 first if first is not NOT_ASKED and not skip
-                else self.shared.earliest_of(text, *key, skip=skip),
-                self.batch.earliest_of(text, *key, skip=skip)) if found]
+                else self.shared.earliest_of(text, *key, skip=skip, near=near),
+                self.batch.earliest_of(text, *key, skip=skip, near=near)) if found]
             if not found:
                 return None
             original_id = min(found)[1]
@@ -90,10 +94,13 @@ class MergeAttempt:
                 self.batch.forget(original_id)
         return None
 
-    def _about(self, incident: NewIncident) -> tuple[str, tuple, tuple | None]:
-        """Its id as text, its `_key`, and the shared index's first answer (or NOT_ASKED)."""
+    def _about(self, incident: NewIncident
+               ) -> tuple[str, tuple, list[tuple] | None, tuple | None]:
+        """Its id as text, its `_key`, the keys of places near it (None: not worked out),
+        and the shared index's first answer (or NOT_ASKED)."""
         about = self._asked.get(incident.id)
-        return about if about is not None else (str(incident.id), _key(incident), NOT_ASKED)
+        return about if about is not None else (str(incident.id), _key(incident), None,
+                                                NOT_ASKED)
 
     def merge(self, incident: NewIncident, original: Incident | NewIncident, at) -> None:
         original.record_duplicate(incident.id, at=at)
@@ -105,7 +112,7 @@ class MergeAttempt:
         """A new incident that others in this batch (and, once stored, later ones) may repeat."""
         self.new[incident.id] = incident
         if self.batch is not None:
-            text, key, _ = self._about(incident)
+            text, key, _, _ = self._about(incident)
             self._by_text[text] = incident
             self.batch.remember(text, incident.version, *key)
 

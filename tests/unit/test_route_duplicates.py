@@ -81,6 +81,21 @@ def test_what_is_not_a_repeat_is_dispatched(route, second):
     assert incident(route, "A").duplicates == []
 
 
+def test_points_within_the_radius_in_neighbouring_cells_are_the_same_place(route):
+    """The route step asks with the keys of the cells near a point (worked out once a
+    report), not only the point's own cell."""
+    from projections.geo_cells import cell_of
+    a = next((31.2 + n / 10_000, 121.45) for n in range(40)   # 100 m south of a cell's edge
+             if cell_of((31.2 + n / 10_000, 121.45), 250) != cell_of((31.2009 + n / 10_000,
+                                                                      121.45), 250))
+    b = (a[0] + 0.0009, a[1])
+    feed = Feed(route)
+    feed.batch(rubbish("A", lat=a[0], lon=a[1]))
+    feed.batch(rubbish("B", lat=b[0], lon=b[1]), rubbish("C", lat=a[0], lon=a[1]))
+    assert incident(route, "B").merged_into == str(incident(route, "A").id)
+    assert incident(route, "C").merged_into == str(incident(route, "A").id)
+
+
 def test_points_within_the_radius_are_the_same_place(route):
     feed = Feed(route)
     feed.batch(rubbish("A", lat=31.2000, lon=121.4500))
