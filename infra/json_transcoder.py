@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import JSONTranscoder
 
+from infra.compact_json import kept_dumps
+
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
@@ -26,7 +28,7 @@ class FastJSONTranscoder(JSONTranscoder):
 
     def encode(self, obj: Any) -> bytes:
         try:
-            return orjson.dumps(obj, default=self._tagged, option=_OPTIONS)
+            return kept_dumps(obj, self._tagged, _OPTIONS)   # stored, kept: infra/compact_json.py
         except orjson.JSONEncodeError:
             return super().encode(obj)
 

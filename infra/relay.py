@@ -19,12 +19,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-import orjson
 from aiokafka import AIOKafkaProducer
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.incident_service import IncidentService
+from infra.compact_json import kept_dumps
 from infra.partitioned_batches import PartitionedPublisher
 from infra.store_reader import ReadRows, rows_for
 
@@ -120,6 +120,6 @@ class Relay:
         for _, originator_id, version, topic, state in rows:
             if is_incident_event(topic):
                 event = published_from_stored(originator_id, version, topic, state)
-                records.append((originator_id.encode(), orjson.dumps(event)))
+                records.append((originator_id.encode(), kept_dumps(event)))
                 events.append(event)
         return records, events, (rows[-1][0] if rows else position), len(rows)
