@@ -33,21 +33,27 @@ class Dispatcher:
         self.tz: tzinfo = ZoneInfo(policy.document.policy.timezone)
         self._workers_by_day: dict[date, dict[str, tuple[str, ...]]] = {}
         # What a location means on a day: a stream of reports names the same grids and
-        # plates over and over. Not points: GPS fixes seldom repeat exactly, and
-        # -0.0 == 0.0 would share an answer whose text differs.
+        # plates over and over. Kept without its point: GPS fixes seldom repeat exactly,
+        # and -0.0 == 0.0 would share an answer whose text differs. A point decides only
+        # where every key before it fails (precedence.py), so an answer that a key before
+        # it gave holds whatever the point (a third of the simulated city's reports carry
+        # one beside their grid).
         self._places: dict[tuple, tuple[Resolution, tuple[str, ...], dict, str | None,
                                         frozenset[str]]] = {}
 
     def place(self, location: dict, category: str, source: str, priority: str,
               reported_at: datetime) -> Placement:
         local = reported_at.astimezone(self.tz)
-        key = known = None
-        if "lat" not in location and "lon" not in location:
-            try:
-                key = (*location.items(), self.territory.day(local), local.date())
-                known = self._places.get(key)
-            except TypeError:   # lists or dicts in it (fields of its own): not kept
-                key = None
+        with_point = "lat" in location or "lon" in location
+        try:
+            key = (*(location.items() if not with_point else
+                     ((k, v) for k, v in location.items() if k not in POINT)),
+                   self.territory.day(local), local.date())
+            known = self._places.get(key)
+        except TypeError:   # lists or dicts in it (fields of its own): not kept
+            key = known = None
+        if known is not None and with_point and not _holds_for_any_point(known[0]):
+            known = None
         if known is None:
             resolution = self.territory.resolve(location, local)
             workers = self.full_time_workers(resolution.grid, local.date()) \
@@ -55,7 +61,7 @@ class Dispatcher:
             known = (resolution, workers, place_of(resolution, workers),
                      resolution.kind.value if resolution.kind else None,
                      frozenset(overlay.code for overlay in resolution.overlays))
-            if key is not None:
+            if key is not None and (not with_point or _holds_for_any_point(resolution)):
                 if len(self._places) > 100_000:
                     self._places.clear()
                 self._places[key] = known
@@ -82,6 +88,14 @@ class Dispatcher:
     def decide(self, situation: Situation, excluded: Collection[str] = (),
                returns: int = 0) -> RoutingDecision:
         return self.policy.decide(situation, excluded, returns)
+
+
+POINT = ("lat", "lon")
+
+
+def _holds_for_any_point(resolution: Resolution) -> bool:
+    """Whether a location's point had no say: a key before it resolved the place."""
+    return resolution.resolved and resolution.how != "point"
 
 
 def place_of(resolution: Resolution, grid_workers: tuple[str, ...] = ()) -> dict:

@@ -23,6 +23,15 @@ locations = st.one_of(
               st.sampled_from(GRIDS)),
     st.builds(lambda lat, lon: {"lat": lat, "lon": lon},
               st.floats(31.0, 31.5), st.floats(121.2, 121.7)),
+    # a point beside a key that may or may not resolve: kept without the point only when
+    # the key answered
+    st.builds(lambda key, lat, lon: {**key, "lat": lat, "lon": lon},
+              st.sampled_from([{"grid_id": g} for g in GRIDS]
+                              + [{"qr_code": q} for q in PLATES] + [{}]),
+              st.sampled_from([31.0, 31.23, 31.25, 31.5]),
+              st.sampled_from([121.2, 121.45, 121.47, 121.7])),
+    st.builds(lambda g, lat: {"grid_id": g, "lat": lat}, st.sampled_from(GRIDS),
+              st.sampled_from([31.23, None])),
     st.just({"grid_id": GRIDS[0], "floor": [1, 2]}))   # a field of its own: not kept
 moments = st.builds(
     lambda day, minutes, offset: datetime(2026, 11, 1, tzinfo=timezone(timedelta(hours=offset)))
@@ -69,3 +78,20 @@ def test_a_kept_place_is_kept_by_category_too():
     first = keeping.place({"grid_id": "G0040"}, "household-registration.move", "app", "normal", at)
     other = keeping.place({"grid_id": "G0040"}, "x.y", "app", "normal", at)
     assert (first.situation.district, other.situation.district) == ("D02", "D01")
+
+
+def test_a_point_beside_a_key_that_answers_shares_the_keys_answer():
+    keeping = Dispatcher(VIEW, dispatcher().policy)
+    at = datetime(2026, 11, 26, 10, tzinfo=timezone.utc)
+    first = keeping.place({"grid_id": GRIDS[0], "lat": 31.2, "lon": 121.4}, "x.y", "app",
+                          "normal", at)
+    again = keeping.place({"grid_id": GRIDS[0], "lat": 31.3, "lon": 121.5}, "x.y", "app",
+                          "normal", at)
+    assert first.resolution.how == "grid_id" and again.resolution is first.resolution
+    # a key that does not resolve leaves it to the point, each time afresh
+    one = keeping.place({"grid_id": "G-NOWHERE", "lat": 31.23, "lon": 121.45}, "x.y", "app",
+                        "normal", at)
+    other = keeping.place({"grid_id": "G-NOWHERE", "lat": 31.0, "lon": 121.2}, "x.y", "app",
+                          "normal", at)
+    assert one.resolution.how == "point" and one.resolution.grid is not None
+    assert other.resolution != one.resolution
