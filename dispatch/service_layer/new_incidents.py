@@ -39,8 +39,8 @@ DUPLICATE_RECORDED = get_topic(Incident.DuplicateRecorded)
 class NewIncident:
     """The values of a new incident's first three events, and of the `DuplicateRecorded`
     events of later reports merged into it (a merge needs no aggregate either)."""
-    __slots__ = ("id", "report", "place", "at", "timestamp", "decision", "merged_into", "by",
-                 "duplicates", "_recorded", "_stored", "_saved")
+    __slots__ = ("id", "report", "place", "at", "timestamp", "reported_iso", "decision",
+                 "merged_into", "by", "duplicates", "_recorded", "_stored", "_saved")
 
     @staticmethod
     def create_timestamp() -> datetime:
@@ -48,13 +48,14 @@ class NewIncident:
         return Incident.Reported.create_timestamp()
 
     def __init__(self, incident_id: UUID, report: dict[str, Any], place: dict[str, Any],
-                 at: datetime, timestamp: datetime):
+                 at: datetime, timestamp: datetime, reported_iso: str | None = None):
         """`report`: the `Reported` event's fields, in its constructor's order; `at`: when
         it was routed; `timestamp`: the store's time of the three events (the route step
         gives a batch's new incidents one: they are recorded in one transaction, and the
-        transcoder then writes it once)."""
+        transcoder then writes it once); `reported_iso`: the report time's `isoformat()`,
+        when the reader has it (reports.py)."""
         self.id, self.report, self.place, self.at = incident_id, report, place, at
-        self.timestamp = timestamp
+        self.timestamp, self.reported_iso = timestamp, reported_iso
         self.decision: RoutingDecision | None = None
         self.merged_into: UUID | None = None
         self.by: str | None = None
@@ -136,9 +137,10 @@ class NewIncident:
     def _written(self, writer: StateWriter) -> list[StoredEvent]:
         encode, tag, decision = writer.encode, writer.tag, self.decision
         id_, (timestamp, at) = self.id, writer.tags(self.timestamp, self.at)
-        report = self.report
+        report, iso = self.report, self.reported_iso
         reported = {"timestamp": timestamp, "originator_topic": INCIDENT_TOPIC, **report,
-                    "reported_at": tag(report["reported_at"])}
+                    "reported_at": tag(report["reported_at"]) if iso is None
+                    else writer.tag_iso(iso, report["reported_at"])}
         located = {"timestamp": timestamp, "place": self.place, "at": at}
         if decision is None:
             topic, routed = MERGED, {"timestamp": timestamp, "original_id": str(self.merged_into),

@@ -28,6 +28,9 @@ except ImportError:   # not built: every report goes through the contract
 class Report:
     incident_id: UUID
     fields: dict[str, Any]   # the `Reported` event's, in its constructor's order
+    # `fields["reported_at"].isoformat()`, where the native reader wrote it (else None):
+    # the stored event's text of it, without the datetime's round trip through Python
+    reported_iso: str | None = None
 
 
 def fields_of(report: IncidentReported) -> dict[str, Any]:
@@ -59,5 +62,5 @@ class ReportReading:
         if self._native is not None:
             plain = self._native.read(raw)
             if plain is not None:
-                return Report(UUID(bytes=plain[0]), plain[1])
+                return Report(UUID(bytes=plain[0]), plain[1], plain[2])
         return by_contract(raw)

@@ -161,5 +161,6 @@ class RouteReports:
         location = fields["location"]
         placement = self.dispatcher.place(location, fields["category"], fields["source"],
                                           fields["priority"], fields["reported_at"])
-        return (NewIncident(incident_id, fields, placement.located, now, stored_at),
+        return (NewIncident(incident_id, fields, placement.located, now, stored_at,
+                            report.reported_iso),
                 placement.situation)

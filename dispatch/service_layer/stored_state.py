@@ -19,6 +19,7 @@ class StateWriter:
         # A time as the transcoder writes it, where it says (infra/json_transcoder.py),
         # so its encoder meets no datetime; else the time, for `encode` to write.
         self.tag: Callable[[datetime], Any] = getattr(mapper.transcoder, "tag", lambda t: t)
+        self._tag_iso: Callable[[str], Any] | None = getattr(mapper.transcoder, "tag_iso", None)
         self._shared: tuple[Any, Any, tuple[Any, Any]] = (None, None, (None, None))
 
     def tags(self, timestamp: datetime, at: datetime) -> tuple[Any, Any]:
@@ -31,6 +32,12 @@ class StateWriter:
         tags = (self.tag(timestamp), self.tag(at))
         self._shared = (timestamp, at, tags)
         return tags
+
+    def tag_iso(self, iso: str, moment: datetime) -> Any:
+        """`tag(moment)`, given `moment.isoformat()`: written without the datetime where the
+        transcoder says how (infra/json_transcoder.py)."""
+        tag_iso = self._tag_iso
+        return tag_iso(iso) if tag_iso is not None else self.tag(moment)
 
     def encode(self, state: dict[str, Any]) -> bytes:
         mapper = self.mapper

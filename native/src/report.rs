@@ -37,8 +37,10 @@ impl ReportReader {
         Ok(ReportReader { namespace, zone_class, zones: FxHashMap::default() })
     }
 
-    /// (the incident id's 16 bytes, the fields) for a plain report; None otherwise.
-    fn read(&mut self, py: Python<'_>, raw: &[u8]) -> PyResult<Option<(PyObject, PyObject)>> {
+    /// (the incident id's 16 bytes, the fields, the report time as `isoformat()` writes it)
+    /// for a plain report; None otherwise.
+    fn read(&mut self, py: Python<'_>, raw: &[u8])
+            -> PyResult<Option<(PyObject, PyObject, String)>> {
         let Ok(text) = std::str::from_utf8(raw) else { return Ok(None) };
         let mut parser = Parser { s: text.as_bytes(), i: 0, py };
         let Some(report) = parser.report()? else { return Ok(None) };
@@ -51,7 +53,8 @@ impl ReportReader {
 }
 
 impl ReportReader {
-    fn fields(&mut self, py: Python<'_>, r: Report) -> PyResult<Option<(PyObject, PyObject)>> {
+    fn fields(&mut self, py: Python<'_>, r: Report)
+              -> PyResult<Option<(PyObject, PyObject, String)>> {
         let (Some(report_id), Some(source), Some(category), Some(at), Some(location),
              Some(description)) = (r.report_id, r.source, r.category, r.reported_at,
                                    r.location, r.description) else { return Ok(None) };
@@ -80,7 +83,8 @@ impl ReportReader {
         };
         fields.set_item(pyo3::intern!(py, "attachments"), attachments)?;
         fields.set_item(pyo3::intern!(py, "extra"), r.extra)?;
-        Ok(Some((PyBytes::new(py, &id).into_any().unbind(), fields.into_any().unbind())))
+        Ok(Some((PyBytes::new(py, &id).into_any().unbind(), fields.into_any().unbind(),
+                  at.isoformat())))
     }
 
     fn time(&mut self, py: Python<'_>, t: &Time) -> PyResult<Option<PyObject>> {
@@ -101,6 +105,22 @@ impl ReportReader {
 struct Time {
     year: i32, month: u8, day: u8, hour: u8, minute: u8, second: u8, microsecond: u32,
     offset_s: i32,
+}
+
+impl Time {
+    /// As Python's `datetime.isoformat()` writes it: microseconds only when not zero, the
+    /// offset as ±HH:MM (`parse_time` takes whole minutes only).
+    fn isoformat(&self) -> String {
+        let mut text = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", self.year, self.month,
+                               self.day, self.hour, self.minute, self.second);
+        if self.microsecond != 0 {
+            text += &format!(".{:06}", self.microsecond);
+        }
+        let minutes = self.offset_s.abs() / 60;
+        text += &format!("{}{:02}:{:02}", if self.offset_s < 0 { '-' } else { '+' },
+                         minutes / 60, minutes % 60);
+        text
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|±HH:MM)`, a real day and time; None otherwise.

@@ -44,6 +44,7 @@ def assert_read_alike(raw: bytes) -> bool:
     expected = by_contract(raw)   # must not raise: the native reader took only valid ones
     assert answer.incident_id == expected.incident_id
     assert same(answer.fields, expected.fields), (answer.fields, expected.fields)
+    assert answer.reported_iso == expected.fields["reported_at"].isoformat()
     return True
 
 
