@@ -70,7 +70,7 @@ def replay(service: IncidentService, views: Views | DuplicateCandidates, batch_s
 
 def _fresh(views: Views) -> bool:
     return not (views.open_incidents.rows or views.facts.facts or views.sla.incidents
-                or views.duplicates.incidents)
+                or (views.duplicates is not None and views.duplicates.incidents))
 
 
 def _replay_natively(views: Views, read: ReadRows, batch_size: int,
@@ -109,8 +109,10 @@ def _replay_natively(views: Views, read: ReadRows, batch_size: int,
 def views_from_store(service: IncidentService, show_progress: bool = True,
                      duplicate_rules: DuplicateRules | None = None,
                      keep_finished: timedelta | None = None,
-                     on_release: Callable[[dict[str, IncidentRow]], None] | None = None) -> Views:
-    views = Views(duplicates=DuplicateCandidates(duplicate_rules), keep_finished=keep_finished)
+                     on_release: Callable[[dict[str, IncidentRow]], None] | None = None,
+                     index_duplicates: bool = True) -> Views:
+    views = Views(duplicates=DuplicateCandidates(duplicate_rules), keep_finished=keep_finished,
+                  index_duplicates=index_duplicates)
     total = service.recorder.max_notification_id() or 0
     with tqdm(total=total, desc="replaying events", unit="event", disable=not show_progress,
               leave=False) as bar:

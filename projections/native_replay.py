@@ -60,7 +60,9 @@ class NativeFold:
                                                                     sla_class=sla_class)),
             lambda hours: timedelta(hours=hours) // ONE_US,
             _timeline(sla.calendar),
-            views.duplicates.rules.longest_window // ONE_US,
+            # (no duplicate index: the fold keeps only what was recorded last)
+            views.duplicates.rules.longest_window // ONE_US if views.duplicates is not None
+            else 0,
             None if views.finished is None else views.finished.keep // ONE_US)
 
     def apply_rows(self, rows: Sequence[Row]) -> int:
@@ -78,7 +80,8 @@ class NativeFold:
         views.open_incidents.rows = HandedOverTable(replay.take_open, replay.take_all_open)
         views.facts.facts = HandedOverTable(replay.take_facts, replay.take_all_facts)
         views.sla.incidents = HandedOverTable(replay.take_clocks, replay.take_all_clocks)
-        views.duplicates.adopt(replay.take_duplicates)
+        if views.duplicates is not None:
+            views.duplicates.adopt(replay.take_duplicates)
         ids = replay.incident_ids()
         views.changed_sla = set(ids)
         if views.finished is None:

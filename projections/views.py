@@ -23,9 +23,12 @@ from projections.sla_clock import SlaClocks
 class Views:
     def __init__(self, open_incidents: OpenIncidentsByDepartment | None = None,
                  duplicates: DuplicateCandidates | None = None,
-                 keep_finished: timedelta | None = None):
+                 keep_finished: timedelta | None = None, index_duplicates: bool = True):
+        """`index_duplicates`: False for views that no route step asks (a worker that only
+        relays): they keep no duplicate index, and `duplicates` is None."""
         self.open_incidents = open_incidents or OpenIncidentsByDepartment()
-        self.duplicates = duplicates or DuplicateCandidates()
+        self.duplicates: DuplicateCandidates | None = \
+            (duplicates or DuplicateCandidates()) if index_duplicates else None
         self.facts = IncidentFactsView()
         self.sla = SlaClocks()
         self.sla_problems: list[tuple[str, int, str]] = []
@@ -39,7 +42,8 @@ class Views:
         batch = events if isinstance(events, list) else list(events)
         self.changed_open |= self.open_incidents.apply(batch)
         self.facts.apply(batch)
-        self.duplicates.apply(batch)
+        if self.duplicates is not None:
+            self.duplicates.apply(batch)
         remaining = batch
         while remaining:
             try:
@@ -58,7 +62,8 @@ class Views:
         that they grow without a pause (projections/incident_table.py)."""
         with collector_paused():   # (after a native replay, every object is made here)
             for view in (self.open_incidents, self.facts, self.sla, self.duplicates):
-                view.spread_tables()
+                if view is not None:
+                    view.spread_tables()
 
     def release_finished(self) -> dict[str, IncidentRow]:
         """Let go of the incidents that ended more than `keep_finished` ago (see
@@ -118,4 +123,5 @@ class Views:
     def state(self) -> dict[str, Any]:
         """Everything the views hold, as comparable values (for live-versus-replay checks)."""
         return {"open_incidents": dict(self.open_incidents.rows), "facts": dict(self.facts.facts),
-                "sla": dict(self.sla.incidents), "duplicates": self.duplicates.state()}
+                "sla": dict(self.sla.incidents),
+                "duplicates": self.duplicates.state() if self.duplicates is not None else None}

@@ -100,6 +100,23 @@ def test_what_the_views_answer_is_the_same(city_rows):
     assert native.duplicates.earliest_of(*args) == python.duplicates.earliest_of(*args)
 
 
+def test_views_without_a_duplicate_index_hold_the_same_others(city_rows):
+    """A worker that only relays keeps no duplicate index (nothing asks it): the other views
+    are the same, replayed natively or in Python, then fed live."""
+    full = python_views(city_rows).state()
+    cut = len(city_rows) // 2
+    in_python = Views(index_duplicates=False)
+    in_python.apply(published(city_rows))
+    native = Views(index_duplicates=False)
+    assert replay(None, native, batch_size=400, read=reader(city_rows[:cut])) == cut
+    assert type(native.facts.facts).__name__ == "HandedOverTable"
+    native.spread_tables()
+    native.apply(published(city_rows[cut:]))
+    for views in (in_python, native):
+        assert views.duplicates is None
+        assert views.state() == {**full, "duplicates": None}
+
+
 def test_a_resent_stretch_changes_nothing(city_rows):
     half = len(city_rows) // 2
     native = native_views([city_rows[:half], city_rows[half - 300:half], city_rows[half:]])
