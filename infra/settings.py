@@ -39,6 +39,7 @@ class Settings:
     profile_path: Path | None = None   # the worker runs under cProfile, pstats written here
     store_sync: str = "normal"   # the store's commit durability: normal | full (sqlite_store.py)
     store_checkpoints: str = "background"   # who copies the store's log: background | commit
+    store_cache_mib: int = 64   # each store connection's page cache, MiB (0: SQLite's own 2)
     worker_index: int = 0      # which of several workers sharing the store (worker --processes)
     worker_role: str = "all"   # all | inbound | outbound (see `role`)
     sole_inbound: bool = False   # the store's only inbound worker (infra/inbound_tasks.py)

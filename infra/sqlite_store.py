@@ -10,6 +10,12 @@ the position the store still has and the reports and commands are read again fro
 worker's time on the end-to-end benchmark (then one fsync per partition per batch; the
 route step's commits are now one per batch when the store accepts the batch whole).
 
+`cache_mib` (env SQLITE_CACHE_MIB): each connection's page cache, in MiB (0: SQLite's
+default, 2 MiB). The store's key index takes new incidents at random places (their ids are
+UUIDv5), so over a long run a commit's inserts land all over an index larger than a small
+cache: with 64 MiB the route step over 100,000 reports cost about 5% less, its inserts
+growing 10 → 18 µs a report rather than 10 → 29 (benchmarks/JOURNAL.md, session 19).
+
 `checkpoints` (env SQLITE_CHECKPOINTS): "commit", SQLite's default, copies the log into
 the database in the commit that takes it past 1,000 pages; "background", the worker's,
 in a thread of the store's own every SQLITE_CHECKPOINT_SECONDS (0.5; see
@@ -32,6 +38,7 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
     SQLITE_SYNCHRONOUS = "SQLITE_SYNCHRONOUS"
     SQLITE_CHECKPOINTS = "SQLITE_CHECKPOINTS"
     SQLITE_CHECKPOINT_SECONDS = "SQLITE_CHECKPOINT_SECONDS"
+    SQLITE_CACHE_MIB = "SQLITE_CACHE_MIB"
     process_recorder_class = BatchInsertProcessRecorder
 
     def __init__(self, env: Any):
@@ -45,6 +52,11 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
             raise ValueError(f"{self.SQLITE_CHECKPOINTS}={checkpoints!r}: expected one of "
                              f"{', '.join(CHECKPOINT_MODES)}")
         settings = [f"PRAGMA synchronous={synchronous}"]
+        cache = self.env.get(self.SQLITE_CACHE_MIB) or "0"
+        if not cache.isdigit():
+            raise ValueError(f"{self.SQLITE_CACHE_MIB}={cache!r}: expected a whole number of MiB")
+        if int(cache):
+            settings.append(f"PRAGMA cache_size={-1024 * int(cache)}")   # (negative: KiB)
         self.checkpointer: BackgroundCheckpoints | None = None
         pool = self.datastore.pool
         # (not for a URI: the checkpointer's plain connection would open another file)

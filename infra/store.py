@@ -18,8 +18,8 @@ FAST_TRANSCODER = "infra.json_transcoder:FastJSONTranscoder"
 
 def sqlite_service(path: Path, synchronous: str = "normal",
                    recent_incidents: int = DEFAULT_CAPACITY, checkpoints: str = "commit",
-                   checkpoint_seconds: float = 0.5) -> IncidentService:
-    """The event store in a SQLite file; `synchronous` and `checkpoints`: see
+                   checkpoint_seconds: float = 0.5, cache_mib: int = 0) -> IncidentService:
+    """The event store in a SQLite file; `synchronous`, `checkpoints` and `cache_mib`: see
     infra/sqlite_store.py; `recent_incidents`: how many stored incidents to keep
     (recent_incidents.py)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,6 +32,7 @@ def sqlite_service(path: Path, synchronous: str = "normal",
         "RECENT_INCIDENTS": str(recent_incidents),
         "SQLITE_CHECKPOINTS": checkpoints,
         "SQLITE_CHECKPOINT_SECONDS": str(checkpoint_seconds),
+        "SQLITE_CACHE_MIB": str(cache_mib),
     })
 
 
@@ -52,7 +53,7 @@ def open_store(settings: Settings, *, worker: bool = False) -> IncidentService:
     if not worker:
         return sqlite_service(settings.store)
     return sqlite_service(settings.store, settings.store_sync, settings.recent_incidents,
-                          settings.store_checkpoints)
+                          settings.store_checkpoints, cache_mib=settings.store_cache_mib)
 
 
 def store_lease(settings: Settings) -> Lease:

@@ -245,6 +245,18 @@ def test_the_commit_durability_is_set_on_every_connection(tmp_path):
                 assert cursor.fetchone()[0] == code
 
 
+def test_the_page_cache_is_set_on_every_connection(tmp_path):
+    for mib, kib in ((0, 2000), (8, 8192)):   # 0: SQLite's own (-2000: 2,000 KiB)
+        service = sqlite_service(tmp_path / f"cache{mib}.sqlite", cache_mib=mib)
+        service.record([new_incident("A")], Tracking("incidents.reported:0", 1))
+        for commit in (False, True):
+            with service.recorder.datastore.transaction(commit=commit) as cursor:
+                cursor.execute("PRAGMA cache_size")
+                assert cursor.fetchone()[0] == -kib
+    with pytest.raises(ValueError, match="SQLITE_CACHE_MIB='-1'"):
+        sqlite_service(tmp_path / "bad.sqlite", cache_mib=-1)
+
+
 def test_an_unknown_durability_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS='SOMETIMES'"):
         sqlite_service(tmp_path / "store.sqlite", "sometimes")

@@ -15,7 +15,8 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
                         policy_path=tmp_path / "p.toml", territory_path=tmp_path / "t",
                         duplicates_path=tmp_path / "d.toml", app_id="city-7",
                         topics=Topics("t7."), batch_size=250, metrics_port=9100,
-                        store_sync="full", store_checkpoints="commit", worker_index=2,
+                        store_sync="full", store_checkpoints="commit", store_cache_mib=16,
+                        worker_index=2,
                         worker_role="inbound", sole_inbound=True, recent_incidents=500,
                         keep_finished_hours=1.5, views_save_ms=250, stall_ms=750,
                         fetch_wait_ms=10)
@@ -34,6 +35,7 @@ def test_unset_variables_give_the_defaults():
     assert settings.role == "all"
     assert settings.views_save_ms == 100 and settings.stall_ms == 500
     assert settings.fetch_wait_ms == 0
+    assert settings.store_cache_mib == 64
     assert settings.store_url is None and settings.store_name == "/tmp/x/store.sqlite"
 
 
