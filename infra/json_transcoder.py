@@ -50,7 +50,7 @@ class FastJSONTranscoder(JSONTranscoder):
             last = self._last
             if last[0] is obj:
                 return last[1]
-            tag = {"_type_": "datetime_iso", "_data_": _iso(obj)}
+            tag = self.tag_iso(_iso(obj))
             self._last = (obj, tag)
             return tag
         return self._encode_obj(obj)

@@ -111,8 +111,8 @@ def views_from_store(service: IncidentService, show_progress: bool = True,
                      keep_finished: timedelta | None = None,
                      on_release: Callable[[dict[str, IncidentRow]], None] | None = None,
                      index_duplicates: bool = True) -> Views:
-    views = Views(duplicates=DuplicateCandidates(duplicate_rules), keep_finished=keep_finished,
-                  index_duplicates=index_duplicates)
+    views = Views(duplicates=DuplicateCandidates(duplicate_rules) if index_duplicates else None,
+                  keep_finished=keep_finished, index_duplicates=index_duplicates)
     total = service.recorder.max_notification_id() or 0
     with tqdm(total=total, desc="replaying events", unit="event", disable=not show_progress,
               leave=False) as bar:
