@@ -7,10 +7,14 @@
 //!
 //! `ReportReader.read` reads a plain report from `incidents.reported` for the route step
 //! (report.rs; anything else is left to the contract's validation).
+//!
+//! `partition_for` places the relay's keys as Kafka's default partitioner does
+//! (partition.rs).
 mod duplicates;
 mod finished;
 mod limits;
 mod objects;
+mod partition;
 mod replay;
 mod report;
 mod sla;
@@ -231,5 +235,7 @@ impl Replay {
 fn grid_dispatch_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Replay>()?;
     module.add_class::<report::ReportReader>()?;
+    module.add_function(wrap_pyfunction!(partition::partition_for, module)?)?;
+    module.add_function(wrap_pyfunction!(partition::murmur2_py, module)?)?;
     Ok(())
 }

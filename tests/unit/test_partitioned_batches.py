@@ -4,7 +4,9 @@ from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infra.partitioned_batches import murmur2, partition_for
+import pytest
+
+from infra.partitioned_batches import murmur2, native_partition_for, partition_for, python_partition_for
 
 
 @settings(max_examples=500)
@@ -19,6 +21,23 @@ def test_incident_ids_land_on_the_default_partitioners_partition(incident_id, pa
     key = str(incident_id).encode()
     every = list(range(partitions))
     assert partition_for(key, partitions) == DefaultPartitioner()(key, every, every)
+    assert python_partition_for(key, partitions) == DefaultPartitioner()(key, every, every)
+
+
+def test_the_native_partitioner_is_the_one_used_where_built():
+    assert native_partition_for is not None, "the native crate is not built (make .venv/.native-built)"
+    assert partition_for is native_partition_for
+
+
+@settings(max_examples=500)
+@given(st.binary(max_size=80), st.integers(min_value=1, max_value=1000))
+def test_the_native_partitioner_places_any_key_as_the_python_one(key, partitions):
+    assert native_partition_for(key, partitions) == python_partition_for(key, partitions)
+
+
+def test_the_native_partitioner_refuses_no_partitions_by_name():
+    with pytest.raises(ValueError, match="partitions"):
+        native_partition_for(b"key", 0)
 
 
 def test_known_value_from_the_java_client():
