@@ -1,5 +1,5 @@
 """Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`; the
-end-to-end benchmark also takes `--store postgres`;
+end-to-end benchmark also takes `--store postgres` and `--paths one,two,split`;
 the latency benchmark also takes `--rate R --seconds S [--warmup S] [--profile] [--processes N [--split]]`."""
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ SIZES = {  # name: (default, smoke)
     "end-to-end": (20_000, 500),
     "latency": (2_000, 200),         # reports per second, for --seconds (10; smoke: 1)
 }
+
+
+def engine_paths(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in end_to_end.ENGINE_PATHS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or 'nothing'}: expected some of "
+            f"{', '.join(end_to_end.ENGINE_PATHS)}, separated by commas")
+    return names
 
 
 def main() -> None:
@@ -39,6 +49,10 @@ def main() -> None:
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
                         help="end-to-end: the workers' event store (postgres: a server of "
                              "the benchmark's own, started for the run)")
+    parser.add_argument("--paths", type=engine_paths, default=tuple(end_to_end.ENGINE_PATHS),
+                        help="end-to-end: which worker set-ups to run, of "
+                             f"{','.join(end_to_end.ENGINE_PATHS)} (one process, two, two "
+                             "split by role; default all; raw always runs)")
     parser.add_argument("--smoke", action="store_true",
                         help="tiny sizes: checks that the benchmarks run, measures nothing")
     args = parser.parse_args()
@@ -61,7 +75,7 @@ def main() -> None:
                         processes=args.processes, split=args.split,
                         warmup=0.0 if args.smoke else args.warmup)
         else:
-            end_to_end.run(size, store=args.store)
+            end_to_end.run(size, store=args.store, paths=args.paths)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,12 @@ The figure to read is the ratio; absolute rates depend on the machine.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import tempfile
-from contextlib import nullcontext
 import time
 import uuid
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -64,7 +65,9 @@ async def raw_round_trip(bootstrap: str,
 
 def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, bytes]],
                       processes: int = 1, split: bool = False,
-                      postgres: LocalPostgres | None = None) -> tuple[float, CpuSample]:
+                      postgres: LocalPostgres | None = None
+                      ) -> tuple[float, CpuSample, list[float]]:
+    """(seconds, CPU spent, incidents a second by fifth of the run's incidents)."""
     tag = uuid.uuid4().hex[:8]
     store_url = postgres.create_database(f"bench_{tag}") if postgres else None
     settings = worker_settings(home / tag, bootstrap, tag, store_url=store_url)
@@ -81,28 +84,54 @@ def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, byt
         supervisor = group if processes > 1 else None
         before, started = sample(group, supervisor), time.perf_counter()
         asyncio.run(produce(bootstrap, settings.topics.reported, records))
-        wait_for_decided(views, len(records) + 1, 600)
-        return time.perf_counter() - started, spent(before, sample(group, supervisor))
+        looks = wait_for_decided(views, len(records) + 1, 600, started)
+        seconds, used = time.perf_counter() - started, spent(before, sample(group, supervisor))
+        return seconds, used, rates_by_fifth([(t, n - 1) for t, n in looks], len(records))
     finally:
         worker.stop()
 
 
 def wait_for_decided(views: OpenIncidentsStore, count: int, timeout: float,
-                     finest: float = 0.05) -> None:
-    """Until `count` incidents are decided in the views file, looked at every `finest`
-    seconds near the end, and more rarely before: each look counts the whole file (5 ms
-    of CPU at 100,000 rows), so looking every 50 ms throughout took the engine's CPU from
-    it (the publisher's process went from about 20 to 31 µs an incident over 100,000).
-    It sleeps half the time the rest should take at the rate seen so far."""
-    started = time.monotonic()
-    deadline = started + timeout
-    while (seen := views.decided_count()) < count:
-        now = time.monotonic()
+                     started: float | None = None, finest: float = 0.05,
+                     coarsest: float = 0.25) -> list[tuple[float, int]]:
+    """Until `count` incidents are decided in the views file; the looks taken, as (seconds
+    from `started`, a `time.perf_counter()`, else from the call; incidents decided).
+    Each look counts the whole file (5 ms of CPU at 100,000 rows): looking every 50 ms
+    throughout took the engine's CPU from it (the publisher's process went from about 20
+    to 27-31 µs an incident over 100,000). So it looks every `finest` seconds near the
+    end and up to `coarsest` apart before: a quarter of the time the rest should take at
+    the rate seen so far."""
+    started = time.perf_counter() if started is None else started
+    deadline = time.perf_counter() + timeout
+    looks: list[tuple[float, int]] = []
+    while True:
+        seen = views.decided_count()
+        now = time.perf_counter()
+        looks.append((now - started, seen))
+        if seen >= count:
+            return looks
         if now > deadline:
             raise TimeoutError(f"timed out after {timeout}s with {seen} of {count} "
                                "incidents in the view")
         rate = seen / (now - started) if seen > 1 else 0.0
-        time.sleep(min(max(finest, (count - seen) / rate / 2 if rate else finest), 1.0))
+        time.sleep(min(max(finest, (count - seen) / rate / 4 if rate else finest), coarsest))
+
+
+def rates_by_fifth(looks: list[tuple[float, int]], count: int) -> list[float]:
+    """Incidents a second within each fifth of `count`, from the looks' (seconds, decided):
+    when each fifth was crossed, found between the two looks around it (linearly), the
+    first fifth timed from the start."""
+    crossed, previous = [], (0.0, 0)
+    marks = iter(count * k / 5 for k in range(1, 6))
+    mark = next(marks)
+    for seconds, seen in looks:
+        while mark is not None and seen >= mark:
+            (t0, n0) = previous
+            crossed.append(t0 + (seconds - t0) * ((mark - n0) / (seen - n0) if seen > n0 else 1))
+            mark = next(marks, None)
+        previous = (seconds, seen)
+    edges = [0.0, *crossed]
+    return [count / 5 / (b - a) if b > a else float("inf") for a, b in itertools.pairwise(edges)]
 
 
 def live(reports: list[dict]) -> list[tuple[bytes, bytes]]:
@@ -110,9 +139,13 @@ def live(reports: list[dict]) -> list[tuple[bytes, bytes]]:
     return [(r["report_id"].encode(), orjson.dumps(dict(r, reported_at=now))) for r in reports]
 
 
-def run(count: int, store: str = "sqlite") -> None:
+ENGINE_PATHS = {"one": (1, False), "two": (2, False), "split": (2, True)}   # worker processes
+
+
+def run(count: int, store: str = "sqlite", paths: tuple[str, ...] = tuple(ENGINE_PATHS)) -> None:
     """`store`: `sqlite`, or `postgres` (a server of the benchmark's own, started here; a
-    new database for each engine run)."""
+    new database for each engine run). `paths`: which of the worker's set-ups to run
+    (ENGINE_PATHS: one process, two, two split by role); raw runs always."""
     reports = list(simulated_reports(count, run_id=f"bench-{uuid.uuid4().hex[:6]}"))
     with tempfile.TemporaryDirectory(prefix="grid-dispatch-bench-") as tmp, \
             (LocalPostgres.temporary() if store == "postgres" else nullcontext()) as postgres:
@@ -126,7 +159,7 @@ def run(count: int, store: str = "sqlite") -> None:
             engine = {(processes, split): engine_round_trip(bootstrap, Path(tmp) / "engine",
                                                             live(reports), processes, split,
                                                             postgres)
-                      for processes, split in ((1, False), (2, False), (2, True))}
+                      for processes, split in (ENGINE_PATHS[name] for name in paths)}
         finally:
             if broker:
                 broker.stop()
@@ -137,13 +170,20 @@ def run(count: int, store: str = "sqlite") -> None:
     print("| path | seconds | incidents/s | share of raw |")
     print("|---|---:|---:|---:|")
     print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% |")
-    paths = {"raw aiokafka": (raw_cpu, count)}
-    for (processes, split), (seconds, used) in engine.items():
+    spending = {"raw aiokafka": (raw_cpu, count)}
+    fifths = {}
+    for (processes, split), (seconds, used, by_fifth) in engine.items():
         path = (f"engine, {processes} worker process{'es' if processes > 1 else ''}"
                 f"{' (--split)' if split else ''}")
         print(f"| {path}: publish -> visible in view | {seconds:.2f} | "
               f"{count / seconds:,.0f} | {raw / seconds:.1%} |")
-        paths[path] = (used, count)
+        spending[path], fifths[path] = (used, count), by_fifth
+    print(f"\nIncidents/s within each fifth of the {count:,}, from the views file's looks (the "
+          "first fifth timed from the start of publishing, so it holds the pipeline filling; "
+          "the last holds its draining and the views file's last save):\n")
+    print("| path | 1st | 2nd | 3rd | 4th | 5th |\n|---|---:|---:|---:|---:|---:|")
+    for path, by_fifth in fifths.items():
+        print(f"| {path} | " + " | ".join(f"{rate:,.0f}" for rate in by_fifth) + " |")
     print(per_incident_table(
         "\nCPU an incident, µs, by process (from /proc; at 10,000 incidents/s two cores "
-        "give 200 µs an incident to everything):", paths))
+        "give 200 µs an incident to everything):", spending))

@@ -1,12 +1,16 @@
 """The relay's partitioner must place every key where Kafka's default partitioner does."""
+import pytest
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.partitioner import murmur2 as aiokafka_murmur2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pytest
-
-from infra.partitioned_batches import murmur2, native_partition_for, partition_for, python_partition_for
+from infra.partitioned_batches import (
+    murmur2,
+    native_partition_for,
+    partition_for,
+    python_partition_for,
+)
 
 
 @settings(max_examples=500)
