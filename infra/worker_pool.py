@@ -29,13 +29,17 @@ GIVE_UP_AFTER = 5     # quick exits in a row (a bad setting, say): the pool stop
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child, before it runs: Linux sends it SIGTERM when the pool dies, even by
-    kill -9, so no orphaned worker keeps the store's lease."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass   # not Linux: the children outlive a killed pool, as plain processes do
+try:   # looked up here, in the parent: the child runs as little Python as it can
+    _prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+except OSError:   # not Linux: children outlive a killed parent, as plain processes do
+    _prctl = None
+
+
+def die_with_parent() -> None:
+    """In the child, before it runs: Linux sends it SIGTERM when its parent dies, even by
+    kill -9 (a pool's child: so no orphaned worker keeps the store's lease)."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def child_environment(settings: Settings, bootstrap: str, index: int, split: bool = False,
@@ -66,7 +70,7 @@ def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str,
             [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel],
             env=child_environment(settings, bootstrap, index, split, processes),
             cwd=PROJECT_ROOT,
-            preexec_fn=_die_with_parent)
+            preexec_fn=die_with_parent)
         started_at[index] = time.monotonic()
 
     def stop(signum, frame) -> None:

@@ -1,6 +1,10 @@
 """A `grid-dispatch worker` in a child process, configured through its environment.
 
-The demo, the tests and the benchmarks run the worker exactly as an operator would.
+The demo, the tests and the benchmarks run the worker exactly as an operator would. The
+worker runs in a session of its own (a terminal's Ctrl-C goes to its starter, which stops
+it in order), and is sent SIGTERM if its starter dies without stopping it (killed, or
+ended by a signal it does not handle): else a benchmark or test run cut short left its
+workers running, as a benchmark's did for 35 minutes beside later measurements.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.settings import PROJECT_ROOT, Settings
+from infra.worker_pool import die_with_parent
 
 
 @dataclass
@@ -34,7 +39,10 @@ class WorkerProcess:
                 [sys.executable, "-m", "infra.cli", "worker", "--loglevel", loglevel,
                  "--processes", str(processes), *(["--split"] if split else [])],
                 env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+                stdin=subprocess.DEVNULL, start_new_session=True,
+                # (Linux ties this to the starting thread: every caller starts it from
+                # its main thread)
+                preexec_fn=die_with_parent)
         return cls(process, settings, log_path, processes - 1 if split else processes)
 
     def wait_until_routing(self, bootstrap: str, timeout: float = 120) -> None:

@@ -3,6 +3,8 @@ them, one of them relays and watches SLAs, and when that one is killed with -9 t
 takes over: still nothing lost, nothing doubled, every stored event on the shared log."""
 import os
 import signal
+import subprocess
+import sys
 import urllib.request
 from dataclasses import replace
 
@@ -11,6 +13,7 @@ import pytest
 
 from dispatch.domain.incident import incident_id_for
 from infra.rebuild import views_from_store
+from infra.settings import PROJECT_ROOT
 from infra.simulated_city import simulated_reports
 from infra.store import open_store, store_lease
 from infra.topics import ensure_topics_sync
@@ -157,3 +160,40 @@ def test_two_workers_share_the_work_and_one_takes_over_the_relay_from_the_other(
     finally:
         pool.stop()
         print(pool.log()[-3000:])
+
+
+STARTER = """
+import sys, time
+from pathlib import Path
+from infra.topics import ensure_topics_sync
+from infra.worker_process import WorkerProcess
+from tests.support import isolated_settings
+home, bootstrap = Path(sys.argv[1]), sys.argv[2]
+settings = isolated_settings(home, bootstrap)
+ensure_topics_sync(bootstrap, settings.topics)
+pool = WorkerProcess.start(settings, bootstrap, processes=2)
+pool.wait_until_routing(bootstrap)
+print(pool.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_worker_whose_starter_is_killed_stops_too(kafka_bootstrap, tmp_path):
+    """A benchmark or test run killed midway (kill -9, or a signal Python does not handle)
+    must not leave its worker running beside whatever runs next."""
+    starter = subprocess.Popen([sys.executable, "-c", STARTER, str(tmp_path), kafka_bootstrap],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    pool = None
+    try:
+        pool = int(starter.stdout.readline())
+        children = children_of(pool)
+        assert len(children) == 2 and alive(pool)
+        starter.kill()
+        starter.wait()
+        wait_until(lambda: not alive(pool) and not any(map(alive, children)), 60,
+                   message="the pool and its workers stopping once their starter died")
+    finally:
+        if starter.poll() is None:
+            starter.kill()
+        if pool is not None and alive(pool):   # failed: not left running beside the rest
+            os.killpg(pool, signal.SIGKILL)
