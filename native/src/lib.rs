@@ -236,6 +236,5 @@ fn grid_dispatch_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Replay>()?;
     module.add_class::<report::ReportReader>()?;
     module.add_function(wrap_pyfunction!(partition::partition_for, module)?)?;
-    module.add_function(wrap_pyfunction!(partition::murmur2_py, module)?)?;
     Ok(())
 }
