@@ -11,14 +11,7 @@ The relay feeds through `offer`: the batch is applied at once (views see every i
 events in order) and the save runs behind it, so the relay publishes its next batch while
 the file is written. Batches offered during a save, or within `save_interval` of the
 last one starting, are saved together by the next one: at 2,000 reports/s a save a batch
-was about fifty commits a second. Nor does a save start sooner than `save_spacing` times
-as long as the last one took, after that one began: the file's rows are keyed by the
-random incident id, so a save writes about a page a row until its rows are many for the
-file's pages, and the saves of a burst grew costlier as the file did (a fifth of the
-relaying process over 100,000 incidents). Spaced so, a burst's saves are fewer and
-larger, and share pages; at a moderate rate a save takes a few milliseconds and the
-interval alone decides. Either way a row waits at most `LONGEST_SPACING` (or the
-interval, if longer) and a save's own time before it is in the file.
+was about fifty commits a second.
 """
 from __future__ import annotations
 
@@ -31,20 +24,18 @@ from projections.open_incidents import IncidentRow
 from projections.views import Views
 
 log = logging.getLogger("grid_dispatch.worker")
-LONGEST_SPACING = 0.5   # seconds: what `save_spacing` may hold a save back at most
 
 
 class LiveViews:
     def __init__(self, views: Views, view_store: OpenIncidentsStore,
                  after_batch: Callable[[], object] = lambda: None,
-                 save_interval: float = 0.0, save_spacing: float = 0.0):
+                 save_interval: float = 0.0):
         """`after_batch`: called after each batch is applied (an outbound-only worker
         collects the batch's survivors there: infra/gc_policy.py). `save_interval`: the
-        least time, in seconds, from one background save's start to the next's;
-        `save_spacing`: and the least time as a multiple of how long the last one took."""
+        least time, in seconds, from one background save's start to the next's."""
         self.views, self.view_store = views, view_store
         self.after_batch = after_batch
-        self.save_interval, self.save_spacing = save_interval, save_spacing
+        self.save_interval = save_interval
         self._saving = asyncio.Lock()
         self._saver: asyncio.Task | None = None
         self._closing = False
@@ -99,8 +90,6 @@ class LiveViews:
             while self.views.changed_open and not self._closing:
                 started = loop.time()
                 await self.flush()
-                took = loop.time() - started
-                await asyncio.sleep(max(0.0, started - loop.time() + max(
-                    self.save_interval, min(self.save_spacing * took, LONGEST_SPACING))))
+                await asyncio.sleep(max(0.0, started + self.save_interval - loop.time()))
         except Exception:  # the rows stay marked: the worker's flush every second retries
             log.exception("saving the views file failed; trying again with the next flush")

@@ -29,10 +29,6 @@ from projections.views import Views
 log = logging.getLogger("grid_dispatch.worker")
 OUTBOUND_POLL = 0.005   # seconds between looks at the store for an outbound-only relay
 
-# A background save of the views file starts no sooner than this many times as long as the
-# last one took (infra/live_views.py): over 100,000 incidents the relaying process spent
-# 61-66 µs an incident with it against 76 without (two pairs, session 20).
-VIEWS_SAVE_SPACING = 10.0
 
 def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
                         route_reports: RouteReports, view_store: OpenIncidentsStore,
@@ -52,8 +48,7 @@ def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
     # the inbound steps; an outbound-only worker has none, so its views' batches do it.
     live = LiveViews(views, view_store, BatchSurvivorCollections().after_batch
                      if settings.role == "outbound" else lambda: None,
-                     save_interval=settings.views_save_ms / 1000,
-                     save_spacing=VIEWS_SAVE_SPACING)
+                     save_interval=settings.views_save_ms / 1000)
     leasing = LeaseTasks(store_lease(settings), relay, relay_producer, live.apply,
                          lambda apply, drain: follow_events(
                              bootstrap, topics.events, settings.projector_group,

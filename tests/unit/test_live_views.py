@@ -182,39 +182,3 @@ def test_background_saves_start_no_closer_together_than_the_save_interval(
     # Those held back are saved together once the interval is over, nothing left behind.
     assert later == (3 if interval == 0 else 2)
     assert store.load().rows == live.views.open_incidents.rows
-
-
-class TimedStore(OpenIncidentsStore):
-    """A save that takes `takes` seconds, noting when each began."""
-    def __init__(self, path, takes):
-        super().__init__(path)
-        self.takes, self.began = takes, []
-
-    def save_rows(self, rows):
-        import time
-        self.began.append(time.monotonic())
-        time.sleep(self.takes)
-        super().save_rows(rows)
-
-
-@pytest.mark.parametrize("spacing, least, most", [(5.0, 0.3, 1.5), (100.0, 0.5, 1.5)])
-def test_a_save_behind_waits_a_multiple_of_how_long_the_last_took_up_to_a_limit(
-        tmp_path, spacing, least, most):
-    # 5 x a 60 ms save: 0.3 s at least; 100 x: held to LONGEST_SPACING (0.5 s), not 6 s.
-    events = histories(30)
-    store = TimedStore(tmp_path / "views.sqlite", takes=0.06)
-    live = LiveViews(Views(), store, save_interval=0.0, save_spacing=spacing)
-
-    async def offer_two():
-        await live.offer(events[:50])
-        await asyncio.sleep(0.15)   # that save is done
-        await live.offer(events[50:])
-        for _ in range(60):
-            if len(store.began) == 2 and not live.views.changed_open:
-                break
-            await asyncio.sleep(0.05)
-        await live.close()
-    asyncio.run(offer_two())
-    assert len(store.began) == 2
-    assert least <= store.began[1] - store.began[0] < most
-    assert store.load().rows == live.views.open_incidents.rows
