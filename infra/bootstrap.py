@@ -74,8 +74,7 @@ def build_engine(settings: Settings) -> Engine:
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
-    from faust import Worker
-
+    from infra.stop_deadline import DeadlineWorker
     from infra.worker import create_worker_app
 
     bootstrap = resolve_bootstrap(settings)
@@ -94,4 +93,5 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
                         "reclaimed, %.0f ms", found, (time.perf_counter() - started) * 1000)
     print(f"grid-dispatch worker: broker {bootstrap}, store {settings.store_name}, "
           f"policy {engine.policy.version}", flush=True)
-    Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    DeadlineWorker(app, loglevel=loglevel, quiet=True,
+                   stop_within=settings.stop_ms / 1000).execute_from_commandline()

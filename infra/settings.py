@@ -48,6 +48,7 @@ class Settings:
     views_save_ms: int = 100   # least time between background saves of the views file
     stall_ms: int = 500   # a loop held longer is logged with its stack (0: not watched)
     fetch_wait_ms: int = 0   # how long the broker may hold an inbound fetch for more records
+    stop_ms: int = 15000   # a worker told to stop exits by then, stuck or not (0: waits)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

@@ -197,3 +197,29 @@ def test_a_worker_whose_starter_is_killed_stops_too(kafka_bootstrap, tmp_path):
             starter.kill()
         if pool is not None and alive(pool):   # failed: not left running beside the rest
             os.killpg(pool, signal.SIGKILL)
+
+
+def test_workers_whose_broker_is_gone_stop_within_their_deadline(tmp_path):
+    """With the broker gone, Faust's stop of a worker's consumer thread hung (aiokafka's
+    fetcher raised as it closed) until the pool killed it 30 s later; run alone, it would
+    have stayed. A worker now exits by its stop deadline (infra/stop_deadline.py)."""
+    from infra.broker import LocalBroker
+    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
+    bootstrap = broker.start()
+    pool = None
+    try:
+        settings = replace(isolated_settings(tmp_path / "pool", bootstrap), stop_ms=3000)
+        ensure_topics_sync(bootstrap, settings.topics)
+        pool = WorkerProcess.start(settings, bootstrap, processes=2, split=True)
+        pool.wait_until_routing(bootstrap)
+        workers = children_of(pool.process.pid)
+        assert len(workers) == 2
+        broker.stop()
+        os.killpg(pool.process.pid, signal.SIGTERM)   # (as `pkill`: the pool and its workers)
+        wait_until(lambda: not alive(pool.process.pid) and not any(map(alive, workers)), 12,
+                   message="the pool and its workers stopping by their 3 s deadline")
+        assert "did not stop within 3 s" in pool.log()
+    finally:
+        broker.stop()
+        if pool is not None and alive(pool.process.pid):
+            os.killpg(pool.process.pid, signal.SIGKILL)
