@@ -128,6 +128,14 @@ class StageClock:
         span_us = round((self.limit_us + self.extension_us) * share) + self.paused_us
         return self._advance(span_us, latest=True)
 
+    def passes_no_sooner_than(self, share: float) -> datetime:
+        """A lower bound of `passes(share)` without the calendar: working time runs no
+        faster than the wall clock, so the share is not reached before that much real time
+        (pauses included) has gone by since the start."""
+        assert self.limit is not None
+        return self.started_at + timedelta(
+            0, 0, round((self.limit_us + self.extension_us) * share) + self.paused_us)
+
     # -- calendar.elapsed and .advance in microseconds, the start's position kept -------
     def elapsed_us(self, a: datetime, b: datetime) -> int:
         """From a to b in the measure (calendar.elapsed_us): a timed clock's only."""

@@ -59,6 +59,12 @@ class DueAlerts:
                 # Nothing of this incident recorded or pending: no step fires before the
                 # earliest level is reached, and until then that instant is all the schedule
                 # needs; the steps are worked out when it comes (or the clock changes).
+                # Until a lower bound of it, not even the instant: most clocks stop or
+                # change before, and the calendar was half of a new incident's look.
+                bound = clock.passes_no_sooner_than(earliest_share)
+                if now is None or bound > now:
+                    after = bound if after is None else min(after, bound)
+                    continue
                 try:
                     earliest = clock.passes(earliest_share, sla.calendar)
                 except CalendarRangeError as error:

@@ -335,6 +335,21 @@ def test_alert_instants_agree_with_the_lights(start, minutes, unit):
     assert times.breached_at >= c.due_at
 
 
+
+@given(starts, st.integers(1, 60 * 7 * 20), st.sampled_from(["working_minutes", "calendar_minutes"]),
+       st.integers(0, 3 * 24 * 3600), st.sampled_from([0.0, 0.5, 0.8, 1.0, 1.25]))
+def test_the_bound_of_an_instant_is_never_after_it(start, minutes, unit, paused_s, share):
+    """The SLA watcher schedules a clock at this bound and asks the calendar only when it
+    comes: a bound after the instant would make an alert late."""
+    c = StageClock("handle", "police", start)
+    c.paused_us = paused_s * 1_000_000
+    c.fix_limit("standard", Limit(amount=minutes, unit=unit), CAL)
+    exact = c.passes(share, CAL)
+    bound = c.passes_no_sooner_than(share)
+    assert bound <= exact
+    if unit == "calendar_minutes":   # calendar time is the wall clock's: the bound is exact
+        assert bound == exact
+
 # -- replay -------------------------------------------------------------------------------------
 def stories() -> list[Incident]:
     from tests.unit.test_event_contract import whole_story

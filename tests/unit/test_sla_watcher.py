@@ -150,6 +150,12 @@ def test_instants_beyond_the_calendar_are_problems_in_sight_and_other_incidents_
                               set(demo_view().departments))
     fired = late.run_until(MONDAY + timedelta(days=1), step=timedelta(minutes=10))
     assert {a["incident_id"] for _, a in fired} == {str(ordinary.incident_id)}
+    # In sight from the start: the views could not fix its deadline.
+    assert any(problem[0] == str(incident.id) and "outside the business calendar" in problem[2]
+               for problem in late.views.sla_problems)
+    # The watcher asks the calendar for its first instant once that may have come (not
+    # before 80% of its hour: sla_due_alerts.py), and names its own trouble then.
+    late.watcher.tick(end_of_calendar + timedelta(hours=1))
     assert any(problem[0] == str(incident.id) and problem[2].startswith("SLA watcher:")
                and "outside the business calendar" in problem[2]
                for problem in late.views.sla_problems)
