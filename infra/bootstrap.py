@@ -74,6 +74,7 @@ def build_engine(settings: Settings) -> Engine:
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
+    from infra.log_repeats import hold_repeats
     from infra.stop_deadline import DeadlineWorker
     from infra.worker import create_worker_app
 
@@ -82,6 +83,7 @@ def run_worker(settings: Settings, loglevel: str = "warning") -> None:
     engine = build_engine(settings)
     app = create_worker_app(settings, bootstrap, engine.route_reports, engine.handle_commands,
                             engine.views)
+    hold_repeats()   # (the Kafka client's retries while the broker is away: log_repeats.py)
     survivors = spare_the_garbage_collector()
 
     @app.timer(interval=60.0)
