@@ -74,11 +74,14 @@ def build_engine(settings: Settings) -> Engine:
 
 
 def run_worker(settings: Settings, loglevel: str = "warning") -> None:
+    from infra.broker_wait import wait_for_broker
     from infra.log_repeats import hold_repeats
     from infra.stop_deadline import DeadlineWorker
     from infra.worker import create_worker_app
 
     bootstrap = resolve_bootstrap(settings)
+    if settings.bootstrap_servers:   # (our own broker: `resolve_bootstrap` waited for it)
+        wait_for_broker(bootstrap, settings.broker_wait_ms / 1000)
     ensure_topics_sync(bootstrap, settings.topics)
     engine = build_engine(settings)
     app = create_worker_app(settings, bootstrap, engine.route_reports, engine.handle_commands,

@@ -49,6 +49,7 @@ class Settings:
     stall_ms: int = 500   # a loop held longer is logged with its stack (0: not watched)
     fetch_wait_ms: int = 0   # how long the broker may hold an inbound fetch for more records
     stop_ms: int = 15000   # a worker told to stop exits by then, stuck or not (0: waits)
+    broker_wait_ms: int = 60000   # how long a starting worker waits for its broker to answer
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":

@@ -55,7 +55,8 @@ def settings_environment(settings: Settings, bootstrap: str) -> dict[str, str]:
            "GRID_DISPATCH_VIEWS_SAVE_MS": str(settings.views_save_ms),
            "GRID_DISPATCH_STALL_MS": str(settings.stall_ms),
            "GRID_DISPATCH_FETCH_WAIT_MS": str(settings.fetch_wait_ms),
-           "GRID_DISPATCH_STOP_MS": str(settings.stop_ms)}
+           "GRID_DISPATCH_STOP_MS": str(settings.stop_ms),
+           "GRID_DISPATCH_BROKER_WAIT_MS": str(settings.broker_wait_ms)}
     for name, path in (("GRID_DISPATCH_POLICY", settings.policy_path),
                        ("GRID_DISPATCH_TERRITORY", settings.territory_path),
                        ("GRID_DISPATCH_DUPLICATES", settings.duplicates_path)):
@@ -136,4 +137,5 @@ _VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "stall_ms": ("GRID_DISPATCH_STALL_MS", _milliseconds),
     "fetch_wait_ms": ("GRID_DISPATCH_FETCH_WAIT_MS", _milliseconds),
     "stop_ms": ("GRID_DISPATCH_STOP_MS", _milliseconds),
+    "broker_wait_ms": ("GRID_DISPATCH_BROKER_WAIT_MS", _milliseconds),
 }

@@ -19,7 +19,7 @@ def test_the_environment_of_settings_reads_back_as_the_same_settings(tmp_path):
                         worker_index=2,
                         worker_role="inbound", sole_inbound=True, recent_incidents=500,
                         keep_finished_hours=1.5, views_save_ms=250, stall_ms=750,
-                        fetch_wait_ms=10, stop_ms=4000)
+                        fetch_wait_ms=10, stop_ms=4000, broker_wait_ms=2500)
     back = Settings.from_env(settings.environment("127.0.0.1:9092"))
     assert back == settings
     on_postgres = replace(settings, store_url="postgresql://city:secret@db.example:5433/grid")
@@ -76,7 +76,8 @@ def test_a_sole_inbound_flag_other_than_0_or_1_is_named():
 
 
 @pytest.mark.parametrize("name", ["GRID_DISPATCH_VIEWS_SAVE_MS", "GRID_DISPATCH_STALL_MS",
-                                  "GRID_DISPATCH_FETCH_WAIT_MS", "GRID_DISPATCH_STOP_MS"])
+                                  "GRID_DISPATCH_FETCH_WAIT_MS", "GRID_DISPATCH_STOP_MS",
+                                  "GRID_DISPATCH_BROKER_WAIT_MS"])
 @pytest.mark.parametrize("text", ["-5", "0.1", "soon", ""])
 def test_a_wrong_number_of_milliseconds_is_named(name, text):
     with pytest.raises(ValueError, match=f"{name}={text!r}: expected a "

@@ -1,7 +1,8 @@
-"""A broker that crashes and comes back: the workers wait it out and go on, nothing lost
-and nothing doubled, and their log says so in a few lines rather than hundreds a second.
+"""A broker that is not up yet, or crashes and comes back: the workers wait it out and go
+on, nothing lost and nothing doubled, and their log says so in a few lines rather than
+hundreds a second.
 
-The broker is this test's own (the session's must stay up for the others)."""
+The brokers are these tests' own (the session's must stay up for the others)."""
 import os
 import signal
 import time
@@ -11,6 +12,7 @@ import orjson
 
 from dispatch.domain.incident import incident_id_for
 from infra.broker import LocalBroker
+from infra.broker_wait import broker_answers
 from infra.settings import PROJECT_ROOT
 from infra.simulated_city import simulated_reports
 from infra.store import open_store
@@ -68,4 +70,33 @@ def test_a_split_pool_rides_out_a_broker_crash(tmp_path: Path):
         assert 0 < len(complaints) < 4 * down, "\n".join(complaints[-40:])
     finally:
         pool.stop()
+        broker.stop()
+
+
+def test_a_worker_started_before_its_broker_waits_for_it_then_routes(tmp_path: Path):
+    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
+    bootstrap = broker.start()   # (once, for its address and topics: then down)
+    settings = isolated_settings(tmp_path / "worker", bootstrap)
+    ensure_topics_sync(bootstrap, settings.topics)
+    assert broker_answers(bootstrap) is None
+    broker.stop()
+    assert broker_answers(bootstrap) is not None
+    worker = WorkerProcess.start(settings, bootstrap)
+    try:
+        wait_until(lambda: "waiting for the broker at " + bootstrap in worker.log(), 30,
+                   message="the worker saying it waits")
+        time.sleep(3)
+        assert worker.alive()
+        assert broker.start() == bootstrap
+        worker.wait_until_routing(bootstrap)
+        report = next(simulated_reports(1, run_id="late-broker"))
+        publish(bootstrap, settings.topics.reported,
+                [(report["report_id"].encode(), orjson.dumps(report))])
+        service = open_store(settings)
+        incident = incident_id_for(report["source"], report["report_id"])
+        wait_until(lambda: service.existing([incident]) == {incident}, 60,
+                   message="the report routed")
+        assert "the broker at " + bootstrap + " answers, after" in worker.log()
+    finally:
+        worker.stop()
         broker.stop()
