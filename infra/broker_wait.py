@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from aiokafka.client import AIOKafkaClient
+from aiokafka.errors import KafkaError
 
 log = logging.getLogger("grid_dispatch.worker")
 
@@ -39,7 +40,7 @@ def broker_answers(bootstrap: str, timeout: float = 5.0) -> str | None:
     try:
         asyncio.run(ask())
         return None
-    except Exception as error:  # any failure means "not there (yet)"
+    except (KafkaError, OSError, TimeoutError) as error:   # not there (yet)
         name, text = type(error).__name__, str(error)
         return text if text.startswith(name) else f"{name}: {text}" if text else name
     finally:
@@ -53,7 +54,11 @@ def wait_for_broker(bootstrap: str, seconds: float, source: str = "KAFKA_BOOTSTR
     """Return once a broker answers at `bootstrap`; raise NoBroker after `seconds`."""
     started, said = clock(), None
     while True:
-        why = ask(bootstrap)
+        try:
+            why = ask(bootstrap)
+        except ValueError as error:   # (no broker will ever answer there)
+            raise NoBroker(f"grid-dispatch worker: {source}={bootstrap!r} is not a list of "
+                           f"host:port: {error}") from None
         if why is None:
             if clock() - started >= ASK_EVERY:
                 log.warning("the broker at %s answers, after %.0f s", bootstrap, clock() - started)

@@ -67,3 +67,9 @@ def test_a_closed_port_is_told_apart_from_an_answer():
     why = broker_answers("127.0.0.1:1", timeout=2)
     assert why is not None and why.startswith("KafkaConnectionError")
     assert "KafkaConnectionError: KafkaConnectionError" not in why
+
+
+def test_an_address_that_is_not_host_and_port_is_named_at_once():
+    with pytest.raises(NoBroker, match=r"KAFKA_BOOTSTRAP_SERVERS='127.0.0.1:nine' is not a list "
+                                       r"of host:port: invalid literal"):
+        wait_for_broker("127.0.0.1:nine", 60)
