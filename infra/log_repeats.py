@@ -38,7 +38,7 @@ class RepeatedRecords(logging.Filter):
             # (the record's own text, not its format string: its arguments stay its own)
             record.msg = (f"{record.getMessage()} (and {seen[1]} more like it in the last "
                           f"{now - seen[0]:.0f} s)")
-            record.args = None
+            record.args = ()   # (not None: Faust's formatter makes that (None,), and fails)
         self._kinds[kind] = [now, 0]
         if len(self._kinds) > 1000:   # (kinds are call sites: a bound, never reached)
             self._kinds.clear()

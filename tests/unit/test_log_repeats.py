@@ -35,6 +35,21 @@ def test_a_kind_repeated_within_the_window_goes_out_once_then_with_its_count():
         "Unable connect to node with id 1: again"]
 
 
+def test_a_record_with_its_count_formats_as_faust_formats_it():
+    import io
+
+    from mode.utils.logging import ExtensionFormatter
+    clock = Clock()
+    repeats = RepeatedRecords(window=30, clock=clock)
+    first, again, later = (record("Unable to update metadata from %s", [1]) for _ in range(3))
+    assert repeats.filter(first) and not repeats.filter(again)
+    clock.now = 45
+    assert repeats.filter(later)
+    formatted = ExtensionFormatter(stream=io.StringIO(), fmt="%(levelname)s %(message)s").format(later)
+    assert formatted == ("ERROR Unable to update metadata from [1] "
+                         "(and 1 more like it in the last 45 s)")
+
+
 def test_kinds_are_held_apart_and_quieter_levels_are_not_held():
     repeats = RepeatedRecords(window=30, clock=Clock())
     out = passed(repeats, record("Unable to update metadata from %s", [1]),
