@@ -19,7 +19,23 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    return args.run(args, Settings.from_env()) or 0
+    try:
+        return args.run(args, Settings.from_env()) or 0
+    except Exception as error:
+        if not _no_broker(error):
+            raise
+        command = next((a for a in (sys.argv[1:] if argv is None else argv)
+                        if not a.startswith("-")), "")
+        print(f"grid-dispatch {command}: no Kafka broker answered ({error}); is one running? "
+              "(`grid-dispatch broker status`; KAFKA_BOOTSTRAP_SERVERS names another)",
+              file=sys.stderr)
+        return 1
+
+
+def _no_broker(error: Exception) -> bool:
+    """Whether the command failed because no broker answered (a line, not a traceback)."""
+    from aiokafka.errors import KafkaConnectionError  # (only when something failed)
+    return isinstance(error, KafkaConnectionError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,9 +20,9 @@ async def follow(bootstrap: str, topic: str, department: str, keep_going: bool,
     feed = DepartmentFeed(department)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
                                 auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
     written, idle = 0, 0.0
     try:
+        await consumer.start()   # (inside: a consumer that could not start is stopped too)
         while keep_going or idle < idle_seconds:
             batches = await consumer.getmany(timeout_ms=500, max_records=5000)
             records = [record for batch in batches.values() for record in batch]
