@@ -36,7 +36,8 @@ def broker_answers(bootstrap: str, timeout: float = 5.0) -> str | None:
             await client.close()
 
     logger = logging.getLogger("aiokafka")   # (each refusal is expected here: not logged)
-    level, logger.level = logger.level, logging.CRITICAL
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)   # (setLevel: the children's cached levels follow)
     try:
         asyncio.run(ask())
         return None
