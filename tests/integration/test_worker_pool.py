@@ -216,9 +216,11 @@ def test_workers_whose_broker_is_gone_stop_within_their_deadline(tmp_path):
         assert len(workers) == 2
         broker.stop()
         os.killpg(pool.process.pid, signal.SIGTERM)   # (as `pkill`: the pool and its workers)
+        # (in each of six tries one worker's stop hung, and the deadline ended it: the log
+        # says "did not stop within 3 s"; not asserted, so that a run where none hangs
+        # does not fail: tests/unit/test_stop_deadline.py holds the deadline itself)
         wait_until(lambda: not alive(pool.process.pid) and not any(map(alive, workers)), 12,
                    message="the pool and its workers stopping by their 3 s deadline")
-        assert "did not stop within 3 s" in pool.log()
     finally:
         broker.stop()
         if pool is not None and alive(pool.process.pid):
