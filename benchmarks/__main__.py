@@ -1,6 +1,7 @@
 """Run the benchmarks: `python -m benchmarks [--smoke] [--only NAME] [--count N]`; the
 end-to-end benchmark also takes `--store postgres` and `--paths one,two,split`;
-the latency benchmark also takes `--rate R --seconds S [--warmup S] [--profile] [--processes N [--split]]`."""
+the latency benchmark also takes `--rate R --seconds S [--warmup S] [--profile]
+[--processes N] [--split | --no-split]` (by default the goal's set-up: two processes, split)."""
 from __future__ import annotations
 
 import argparse
@@ -41,11 +42,12 @@ def main() -> None:
                         help="latency: run the worker under cProfile and show where time goes")
     parser.add_argument("--warmup", type=float, default=30.0,
                         help="latency: seconds of raw traffic to warm the broker first (default 30)")
-    parser.add_argument("--processes", type=int, default=1,
-                        help="latency: worker processes sharing the store (default 1)")
-    parser.add_argument("--split", action="store_true",
+    parser.add_argument("--processes", type=int, default=2,
+                        help="latency: worker processes sharing the store (default 2, the "
+                             "set-up the goal is measured on)")
+    parser.add_argument("--split", action=argparse.BooleanOptionalAction, default=None,
                         help="latency: with --processes N, one outbound worker and N-1 inbound "
-                             "(worker --split)")
+                             "(worker --split; the default with 2 or more)")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
                         help="end-to-end: the workers' event store (postgres: a server of "
                              "the benchmark's own, started for the run)")
@@ -58,6 +60,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.split and args.processes < 2:
         parser.error("--split needs --processes 2 or more")
+    if args.split is None:
+        args.split = args.processes >= 2
     # A fresh broker's first requests get retriable errors that aiokafka logs and retries;
     # they are noise in a table.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
