@@ -8,13 +8,11 @@ naming the address, where it came from, and the last error.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
 
-from aiokafka.client import AIOKafkaClient
-from aiokafka.errors import KafkaError
+from infra.kafka_probe import broker_answers
 
 log = logging.getLogger("grid_dispatch.worker")
 
@@ -24,28 +22,6 @@ SAY_EVERY = 10.0    # seconds between two "still waiting" lines
 
 class NoBroker(SystemExit):
     """Exits the command with its message (SystemExit prints a text argument, code 1)."""
-
-
-def broker_answers(bootstrap: str, timeout: float = 5.0) -> str | None:
-    """None if a broker at `bootstrap` answers a metadata request, else why not."""
-    async def ask() -> None:
-        client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
-        try:
-            await asyncio.wait_for(client.bootstrap(), timeout)
-        finally:
-            await client.close()
-
-    logger = logging.getLogger("aiokafka")   # (each refusal is expected here: not logged)
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)   # (setLevel: the children's cached levels follow)
-    try:
-        asyncio.run(ask())
-        return None
-    except (KafkaError, OSError, TimeoutError) as error:   # not there (yet)
-        name, text = type(error).__name__, str(error)
-        return text if text.startswith(name) else f"{name}: {text}" if text else name
-    finally:
-        logger.setLevel(level)
 
 
 def wait_for_broker(bootstrap: str, seconds: float, source: str = "KAFKA_BOOTSTRAP_SERVERS",

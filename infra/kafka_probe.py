@@ -4,10 +4,46 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
+
+
+@contextmanager
+def kafka_client_quiet() -> Iterator[None]:
+    """aiokafka logs every refused connection; where a refusal is the expected answer (a
+    broker booting, one not there yet) that is noise. (`setLevel`: the children's cached
+    levels follow.)"""
+    logger = logging.getLogger("aiokafka")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def broker_answers(bootstrap: str, timeout: float = 5.0) -> str | None:
+    """None if a broker at `bootstrap` answers a metadata request, else why not (an address
+    that is not host:port raises ValueError: no broker will ever answer there)."""
+    async def ask() -> None:
+        client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+        try:
+            await asyncio.wait_for(client.bootstrap(), timeout)
+        finally:
+            await client.close()
+
+    try:
+        with kafka_client_quiet():
+            asyncio.run(ask())
+        return None
+    except (KafkaError, OSError, TimeoutError) as error:   # not there (yet)
+        name, text = type(error).__name__, str(error)
+        return text if text.startswith(name) else f"{name}: {text}" if text else name
 
 
 def metadata_answers(bootstrap: str, timeout: float = 2.0) -> bool:
@@ -22,14 +58,8 @@ def metadata_answers(bootstrap: str, timeout: float = 2.0) -> bool:
         finally:
             await admin.close()
 
-    # aiokafka logs every refused connection while the broker boots; that is expected here.
-    logger = logging.getLogger("aiokafka")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
+    with kafka_client_quiet():   # (while the broker boots)
         return asyncio.run(probe())
-    finally:
-        logger.setLevel(level)
 
 
 def group_members(bootstrap: str, group: str) -> tuple[str, int]:

@@ -3,7 +3,7 @@
 Faust stops a worker's services one by one, and one of them can wait for ever: with the
 broker gone, the consumer thread of one of a split pool's two workers raised while it
 closed its fetcher (aiokafka's `NodeNotReadyError`, then `CancelledError`), and that worker
-never went on: in each of four tries, one of the two (either role). Its pool killed it 30 s
+never went on: in every try, one of the two (either role). Its pool killed it 30 s
 later; a worker run alone would have stayed. Each stuck worker keeps
 polling the broker, and one holding the store's lease keeps another from relaying.
 

@@ -12,7 +12,7 @@ import orjson
 
 from dispatch.domain.incident import incident_id_for
 from infra.broker import LocalBroker
-from infra.broker_wait import broker_answers
+from infra.kafka_probe import broker_answers
 from infra.settings import PROJECT_ROOT
 from infra.simulated_city import simulated_reports
 from infra.store import open_store

@@ -4,7 +4,8 @@ import logging
 
 import pytest
 
-from infra.broker_wait import NoBroker, broker_answers, wait_for_broker
+from infra.broker_wait import NoBroker, wait_for_broker
+from infra.kafka_probe import broker_answers
 
 
 class Machine:
