@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from projections.incident_table import IncidentTable
@@ -23,6 +24,10 @@ class IncidentRow:
     version: int
     holder: str
     is_open: bool
+    # When the incident was recorded (its report's store time), in µs since 1970: what the
+    # views file orders its rows by (infra/view_store.py). Every writer reads it off the
+    # same event, so they agree on it.
+    since_us: int
 
 
 class OpenIncidentsByDepartment:
@@ -42,7 +47,8 @@ class OpenIncidentsByDepartment:
             if row is None:
                 if event["type"] != "Reported":
                     continue  # an incident let go of once finished (views.py): it stays gone
-                row = self.rows[incident_id] = IncidentRow(0, UNASSIGNED, True)
+                row = self.rows[incident_id] = IncidentRow(
+                    0, UNASSIGNED, True, recorded_us(event["recorded_at"]))
             row.version = event["version"]
             kind = event["type"]
             if kind in ("Dispatched", "Reassigned"):
@@ -70,3 +76,16 @@ class OpenIncidentsByDepartment:
     def holder_of(self, incident_id: str) -> str | None:
         row = self.rows.get(incident_id)
         return row.holder if row else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_US = timedelta(microseconds=1)
+
+
+def recorded_us(at: str | datetime) -> int:
+    """A store time (ISO text or datetime) in µs since 1970 (without an offset: UTC, as
+    the native replay reads it)."""
+    at = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    return (at - _EPOCH) // _ONE_US

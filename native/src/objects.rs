@@ -110,7 +110,7 @@ impl Objects {
 
     pub fn open_row(&mut self, py: Python<'_>, row: &OpenRow, names: &Names) -> PyResult<PyObject> {
         let holder = self.name(py, row.holder, names);
-        self.types.row.call1(py, (row.version, holder, row.is_open))
+        self.types.row.call1(py, (row.version, holder, row.is_open, row.since_us))
     }
 
     pub fn facts(&mut self, py: Python<'_>, incident_id: &str, f: &Facts, names: &Names) -> PyResult<PyObject> {
