@@ -75,7 +75,7 @@ class LiveViews:
                     # Copied here: batches go on being applied to these rows meanwhile, and
                     # a row read half-changed in the thread would be saved as it never was.
                     rows = views.open_incidents.rows
-                    saved = {i: IncidentRow(row.version, row.holder, row.is_open, row.since_us)
+                    saved = {i: IncidentRow(row.version, row.holder, row.is_open, row.recorded_at)
                              for i in changed for row in (rows[i],)}
                     await asyncio.to_thread(self.view_store.save_rows, saved)
             except BaseException:   # cancelled at shutdown too: still to be saved

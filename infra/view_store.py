@@ -4,8 +4,8 @@ The file belongs to one store (`meta.store` holds its identity, infra/store.py):
 starting claims it, and a file written for another store (one deleted and made again at
 the same path) is emptied then, before any row is saved.
 
-Its rows are kept in the order their incidents were recorded (`since_us`, then the id),
-not by incident id alone: incident ids are random, so each new row landed on a page of its
+Its rows are kept in the order their incidents were recorded (`recorded_at`, the report's
+store time as ISO text, then the id), not by incident id alone: incident ids are random, so each new row landed on a page of its
 own, and every page a save touches is written to the log and later copied into the file.
 Measured, rows saved in batches of 700 into a growing file: keyed by id, 4 µs a row at
 30,000 rows and 15 at 150,000 (about five reads and writes of the file a row); in the
@@ -27,19 +27,19 @@ from projections.open_incidents import UNASSIGNED, IncidentRow, OpenIncidentsByD
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS open_incidents (
-    since_us INTEGER NOT NULL,
+    recorded_at TEXT NOT NULL,
     incident_id TEXT NOT NULL,
     version INTEGER NOT NULL,
     holder TEXT NOT NULL,
     is_open INTEGER NOT NULL,
-    PRIMARY KEY (since_us, incident_id)
+    PRIMARY KEY (recorded_at, incident_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 """
-# A file written before rows were ordered by `since_us`: its rows go, and so does the
+# A file written before rows were ordered by `recorded_at`: its rows go, and so does the
 # store it was claimed for, so that the next claim empties it too.
 _MIGRATED = ("DROP TABLE open_incidents", "DELETE FROM meta WHERE key = 'store'")
 
@@ -55,7 +55,7 @@ class OpenIncidentsStore:
         with self._connect() as connection:
             connection.execute("BEGIN IMMEDIATE")   # workers open it together
             columns = {row[1] for row in connection.execute("PRAGMA table_info(open_incidents)")}
-            if columns and "since_us" not in columns:
+            if columns and "recorded_at" not in columns:
                 connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
                                    "value TEXT NOT NULL)")
                 for statement in _MIGRATED:
@@ -89,11 +89,11 @@ class OpenIncidentsStore:
 
     def load(self) -> OpenIncidentsByDepartment:
         with self._connect() as connection:
-            rows = connection.execute("SELECT incident_id, version, holder, is_open, since_us "
+            rows = connection.execute("SELECT incident_id, version, holder, is_open, recorded_at "
                                       "FROM open_incidents").fetchall()
         return OpenIncidentsByDepartment(
-            {incident_id: IncidentRow(version, holder, bool(is_open), since_us)
-             for incident_id, version, holder, is_open, since_us in rows})
+            {incident_id: IncidentRow(version, holder, bool(is_open), recorded_at)
+             for incident_id, version, holder, is_open, recorded_at in rows})
 
     def decided_count(self) -> int:
         """Incidents the route step is done with: sent to a department or a queue, or
@@ -142,7 +142,7 @@ class OpenIncidentsStore:
 
     @staticmethod
     def _upsert(connection: sqlite3.Connection, rows: Iterable[tuple[str, IncidentRow]]) -> None:
-        values = [(row.since_us, incident_id, row.version, row.holder, row.is_open)
+        values = [(row.recorded_at, incident_id, row.version, row.holder, row.is_open)
                   for incident_id, row in rows]
         if values:
             # One statement over a JSON array rather than `executemany`: Python's sqlite3
@@ -151,12 +151,12 @@ class OpenIncidentsStore:
             # to the 5 ms switch interval). Measured, 2,000 rows beside busy Python: 10-12 s
             # with a statement a row, against 11-15 ms alone.
             connection.execute(
-                "INSERT INTO open_incidents (since_us, incident_id, version, holder, is_open) "
+                "INSERT INTO open_incidents (recorded_at, incident_id, version, holder, is_open) "
                 "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
                 "json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
                 "json_extract(value, '$[4]') FROM json_each(?) "
                 "WHERE true "  # (SQLite's grammar: an upsert's SELECT needs a WHERE)
-                "ON CONFLICT(since_us, incident_id) DO UPDATE SET "
+                "ON CONFLICT(recorded_at, incident_id) DO UPDATE SET "
                 "version = excluded.version, holder = excluded.holder, "
                 "is_open = excluded.is_open "
                 # Workers sharing the file each save every row: one behind must not undo

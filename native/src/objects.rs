@@ -110,7 +110,8 @@ impl Objects {
 
     pub fn open_row(&mut self, py: Python<'_>, row: &OpenRow, names: &Names) -> PyResult<PyObject> {
         let holder = self.name(py, row.holder, names);
-        self.types.row.call1(py, (row.version, holder, row.is_open, row.since_us))
+        let recorded_at = self.name(py, row.recorded_at, names);
+        self.types.row.call1(py, (row.version, holder, row.is_open, recorded_at))
     }
 
     pub fn facts(&mut self, py: Python<'_>, incident_id: &str, f: &Facts, names: &Names) -> PyResult<PyObject> {

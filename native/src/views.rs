@@ -35,7 +35,7 @@ pub struct OpenRow {
     pub version: i64,
     pub holder: u32,
     pub is_open: bool,
-    pub since_us: i64, // its report's store time (the views file's order)
+    pub recorded_at: u32, // its report's store time, as stored (the views file's order)
 }
 
 #[derive(Default)]
