@@ -69,12 +69,15 @@ class IncidentFactsView:
         self.facts.pop(incident_id, None)
 
     def apply(self, events: Iterable[dict[str, Any]]) -> None:
+        get, last_id, facts = self.facts.get, None, None
         for event in events:
-            facts = self.facts.get(event["incident_id"])
+            incident_id = event["incident_id"]
+            if incident_id != last_id:   # (an incident's events mostly come together)
+                facts, last_id = get(incident_id), incident_id
             if facts is None:
                 if event["type"] != "Reported":
                     continue  # an incident let go of once finished (views.py): it stays gone
-                facts = self.facts[event["incident_id"]] = IncidentFacts(event["incident_id"])
+                facts = self.facts[incident_id] = IncidentFacts(incident_id)
             elif event["version"] <= facts.version:
                 continue
             facts.version = event["version"]

@@ -40,9 +40,11 @@ class OpenIncidentsByDepartment:
     def apply(self, events: Iterable[dict[str, Any]]) -> set[str]:
         """Apply a batch; return the incident ids whose row changed."""
         changed: set[str] = set()
+        get, last_id, row = self.rows.get, None, None
         for event in events:
             incident_id = event["incident_id"]
-            row = self.rows.get(incident_id)
+            if incident_id != last_id:   # (an incident's events mostly come together)
+                row, last_id = get(incident_id), incident_id
             if row is not None and event["version"] <= row.version:
                 continue  # a resent event: applied already
             if row is None:

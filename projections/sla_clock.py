@@ -94,9 +94,11 @@ class SlaClocks:
             for row in self.incidents.values():
                 row.limits = rules.limits(row)
         incidents = self.incidents
+        get, last_id, row = incidents.get, None, None
         for event in events:
             incident_id = event["incident_id"]
-            row = incidents.get(incident_id)
+            if incident_id != last_id:   # (an incident's events mostly come together)
+                row, last_id = get(incident_id), incident_id
             if row is None:
                 if event["type"] != "Reported":
                     continue  # an incident let go of once finished (views.py): it stays gone
