@@ -22,10 +22,9 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaProducer
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.incident_service import IncidentService
-from infra.compact_json import kept_dumps
 from infra.partitioned_batches import PartitionedPublisher
+from infra.relay_records import records_of
 from infra.store_reader import ReadRows, rows_for
 
 log = logging.getLogger(__name__)
@@ -116,10 +115,5 @@ class Relay:
 
     def _read(self, position: int) -> tuple[list[tuple[bytes, bytes]], list[dict], int, int]:
         rows = self.read_rows(position, self.batch_size)
-        records, events = [], []
-        for _, originator_id, version, topic, state in rows:
-            if is_incident_event(topic):
-                event = published_from_stored(originator_id, version, topic, state)
-                records.append((originator_id.encode(), kept_dumps(event)))
-                events.append(event)
+        records, events = records_of(rows)   # (infra/relay_records.py)
         return records, events, (rows[-1][0] if rows else position), len(rows)

@@ -9,12 +9,13 @@
 //! (report.rs; anything else is left to the contract's validation).
 //!
 //! `partition_for` places the relay's keys as Kafka's default partitioner does
-//! (partition.rs).
+//! (partition.rs), and `published_records` writes its records' JSON (published.rs).
 mod duplicates;
 mod finished;
 mod limits;
 mod objects;
 mod partition;
+mod published;
 mod replay;
 mod report;
 mod sla;
@@ -236,5 +237,6 @@ fn grid_dispatch_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Replay>()?;
     module.add_class::<report::ReportReader>()?;
     module.add_function(wrap_pyfunction!(partition::partition_for, module)?)?;
+    module.add_function(wrap_pyfunction!(published::published_records, module)?)?;
     Ok(())
 }
