@@ -1,7 +1,10 @@
 """Incidents per second from publish to visible in the projection, beside raw aiokafka.
 
 Both paths move the same messages through the same broker in the same run:
-- raw: aiokafka produces them to a 6-partition topic and one consumer reads them all back;
+- raw: aiokafka produces them to a 6-partition topic and one consumer reads them all back,
+  twice: published as the engine's are (a batch per partition at a time), then with a
+  send a record (aiokafka's usual way, and what the benchmark's publisher did before
+  session 22);
 - engine: the same messages go to `incidents.reported`; the clock stops when the last
   incident is visible as decided (dispatched, queued, or merged as a repeat) in the
   open-incidents view (through route, store, relay to `incidents.events`, and the projector);
@@ -40,8 +43,8 @@ from infra.view_store import OpenIncidentsStore
 from infra.worker_process import WorkerProcess, wait_until
 
 
-async def raw_round_trip(bootstrap: str,
-                         records: list[tuple[bytes, bytes]]) -> tuple[float, CpuSample]:
+async def raw_round_trip(bootstrap: str, records: list[tuple[bytes, bytes]],
+                         one_by_one: bool = False) -> tuple[float, CpuSample]:
     topic = f"bench-raw-{uuid.uuid4().hex[:8]}"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
@@ -52,7 +55,7 @@ async def raw_round_trip(bootstrap: str,
     await consumer.start()
     try:
         before, started = sample(), time.perf_counter()
-        producing = asyncio.create_task(produce(bootstrap, topic, records))
+        producing = asyncio.create_task(produce(bootstrap, topic, records, one_by_one))
         seen = 0
         while seen < len(records):
             batches = await consumer.getmany(timeout_ms=200, max_records=5000)
@@ -156,6 +159,8 @@ def run(count: int, store: str = "sqlite", paths: tuple[str, ...] = tuple(ENGINE
             bootstrap = broker.start()
         try:
             raw, raw_cpu = asyncio.run(raw_round_trip(bootstrap, live(reports)))
+            one_by_one, one_by_one_cpu = asyncio.run(raw_round_trip(bootstrap, live(reports),
+                                                                    one_by_one=True))
             engine = {(processes, split): engine_round_trip(bootstrap, Path(tmp) / "engine",
                                                             live(reports), processes, split,
                                                             postgres)
@@ -167,16 +172,20 @@ def run(count: int, store: str = "sqlite", paths: tuple[str, ...] = tuple(ENGINE
           "PostgreSQL on the same machine (fsync off)")
     print(f"\nend to end, {count} incidents, one broker, 2-core machine, store: {on}; "
           f"worker settings: {tuning()}\n")
-    print("| path | seconds | incidents/s | share of raw |")
-    print("|---|---:|---:|---:|")
-    print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% |")
-    spending = {"raw aiokafka": (raw_cpu, count)}
+    print("| path | seconds | incidents/s | share of raw | share of raw, a send a record |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| raw aiokafka produce + consume | {raw:.2f} | {count / raw:,.0f} | 100% | "
+          f"{one_by_one / raw:.0%} |")
+    print(f"| raw aiokafka produce + consume, a send a record | {one_by_one:.2f} | "
+          f"{count / one_by_one:,.0f} | {raw / one_by_one:.0%} | 100% |")
+    spending = {"raw aiokafka": (raw_cpu, count),
+                "raw aiokafka, a send a record": (one_by_one_cpu, count)}
     fifths = {}
     for (processes, split), (seconds, used, by_fifth) in engine.items():
         path = (f"engine, {processes} worker process{'es' if processes > 1 else ''}"
                 f"{' (--split)' if split else ''}")
         print(f"| {path}: publish -> visible in view | {seconds:.2f} | "
-              f"{count / seconds:,.0f} | {raw / seconds:.1%} |")
+              f"{count / seconds:,.0f} | {raw / seconds:.1%} | {one_by_one / seconds:.1%} |")
         spending[path], fifths[path] = (used, count), by_fifth
     print(f"\nIncidents/s within each fifth of the {count:,}, from the views file's looks (the "
           "first fifth timed from the start of publishing, so it holds the pipeline filling; "
