@@ -30,9 +30,13 @@ native = pytest.mark.skipif(relay_records.native_published_records is None,
 INCIDENT = "dispatch.domain.incident:Incident."
 
 
-@pytest.fixture
-def python_route(monkeypatch):
-    monkeypatch.setattr(relay_records, "native_published_records", None)
+@pytest.fixture(params=["native", "python"])
+def either_route(request, monkeypatch):
+    """Each test taking it runs with the native writer, then without (the Python route)."""
+    if request.param == "python":
+        monkeypatch.setattr(relay_records, "native_published_records", None)
+    elif relay_records.native_published_records is None:
+        pytest.skip("grid_dispatch_native is not built")
 
 
 def python_records(rows) -> list[tuple[bytes, bytes]]:
@@ -67,12 +71,7 @@ def test_a_city_s_records_are_the_python_route_s_byte_for_byte(city_rows):
         [list(published_from_stored(o, v, t, s)) for _, o, v, t, s in city_rows]
 
 
-@pytest.mark.parametrize("route", ["native", "python"])
-def test_every_kind_of_event_goes_out_as_published(route, request):
-    if route == "python":
-        request.getfixturevalue("python_route")
-    elif relay_records.native_published_records is None:
-        pytest.skip("grid_dispatch_native is not built")
+def test_every_kind_of_event_goes_out_as_published(either_route):
     service = memory_service()
     service.save(*whole_story())
     rows = rows_of(service)
@@ -82,13 +81,8 @@ def test_every_kind_of_event_goes_out_as_published(route, request):
     assert records == [(e["incident_id"].encode(), orjson.dumps(e)) for e in slow]
 
 
-@pytest.mark.parametrize("route", ["native", "python"])
-def test_numbers_beyond_64_bits_go_out_exactly_and_the_relay_goes_on(route, request):
+def test_numbers_beyond_64_bits_go_out_exactly_and_the_relay_goes_on(either_route):
     """orjson refuses to write them: the relay had stopped at such a row for good."""
-    if route == "python":
-        request.getfixturevalue("python_route")
-    elif relay_records.native_published_records is None:
-        pytest.skip("grid_dispatch_native is not built")
     service = memory_service()
     big = Incident(source="hotline", report_id="R-big", category="c", reported_at=T0,
                    location={"grid_id": "G1", "meter": -(2 ** 65) - 1}, description="d",
