@@ -114,7 +114,7 @@ KEYS = st.text(max_size=6)
 ENVELOPE = ("incident_id", "version", "type", "occurred_at", "recorded_at", "timestamp",
             "originator_topic", "at", "reported_at")
 # Top-level keys as the domain's fields are: written without escapes, none of the envelope's.
-FIELDS = st.text(st.characters(blacklist_characters='"\\', min_codepoint=0x20),
+FIELDS = st.text(st.characters(blacklist_characters='"\\', blacklist_categories=("Cs",), min_codepoint=0x20),
                  max_size=6).filter(lambda k: k not in ENVELOPE)
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 63, 2 ** 63 - 1),
                     st.floats(allow_nan=False, allow_infinity=False),
