@@ -4,14 +4,11 @@ The file belongs to one store (`meta.store` holds its identity, infra/store.py):
 starting claims it, and a file written for another store (one deleted and made again at
 the same path) is emptied then, before any row is saved.
 
-Its rows are kept in the order their incidents were recorded (`recorded_at`, the report's
-store time as ISO text, then the id), not by incident id alone: incident ids are random, so each new row landed on a page of its
-own, and every page a save touches is written to the log and later copied into the file.
-Measured, rows saved in batches of 700 into a growing file: keyed by id, 4 µs a row at
-30,000 rows and 15 at 150,000 (about five reads and writes of the file a row); in the
-order of recording, 2.1 µs a row throughout (benchmarks/JOURNAL.md, session 22). A file
-with the former schema is emptied and made anew when opened (`_MIGRATED`): the next worker
-to start writes every row again.
+Rows sit in the order their incidents were recorded (`recorded_at`, the report's store
+time, then the id): keyed by the random id alone, each new row dirtied a page of its own,
+written to the log and copied back (a row's save 4 → 15 µs as a file grew to 150,000 rows;
+2.1 throughout in order: benchmarks/JOURNAL.md, session 22). A file of the former schema
+is emptied when opened (`_MIGRATED`); the next worker to start writes every row again.
 """
 from __future__ import annotations
 
@@ -52,17 +49,23 @@ class OpenIncidentsStore:
         self._connection: sqlite3.Connection | None = None
         with self._connect() as connection:
             connection.execute("PRAGMA journal_mode=WAL")
-        with self._connect() as connection:
-            connection.execute("BEGIN IMMEDIATE")   # workers open it together
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(open_incidents)")}
-            if columns and "recorded_at" not in columns:
-                connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
-                                   "value TEXT NOT NULL)")
-                for statement in _MIGRATED:
-                    connection.execute(statement)
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    connection.execute(statement)
+            current = "recorded_at" in self._columns(connection)
+        if not current:   # a new file, or one of the former schema
+            with self._connect() as connection:
+                connection.execute("BEGIN IMMEDIATE")   # workers open it together
+                columns = self._columns(connection)
+                if columns and "recorded_at" not in columns:
+                    connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, "
+                                       "value TEXT NOT NULL)")
+                    for statement in _MIGRATED:
+                        connection.execute(statement)
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+
+    @staticmethod
+    def _columns(connection: sqlite3.Connection) -> set[str]:
+        return {row[1] for row in connection.execute("PRAGMA table_info(open_incidents)")}
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

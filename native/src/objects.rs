@@ -110,7 +110,7 @@ impl Objects {
 
     pub fn open_row(&mut self, py: Python<'_>, row: &OpenRow, names: &Names) -> PyResult<PyObject> {
         let holder = self.name(py, row.holder, names);
-        let recorded_at = self.name(py, row.recorded_at, names);
+        let recorded_at = PyString::new(py, &row.recorded_at);
         self.types.row.call1(py, (row.version, holder, row.is_open, recorded_at))
     }
 

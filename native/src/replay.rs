@@ -45,7 +45,8 @@ impl Core {
     fn report_again(&mut self, index: usize) {
         let unassigned = self.names.id(views::UNASSIGNED);
         let incident = &mut self.incidents[index];
-        incident.open.get_or_insert(OpenRow { version: 0, holder: unassigned, is_open: true, recorded_at: 0 });
+        incident.open.get_or_insert(OpenRow { version: 0, holder: unassigned, is_open: true,
+                                              recorded_at: Box::from("") });
         incident.facts.get_or_insert_with(Box::default);
         incident.clocks.get_or_insert_with(Box::default);
     }
@@ -126,7 +127,7 @@ impl Core {
         if let (true, Some(row)) = (open_due, incident.open.as_mut()) {
             views::apply_open(row, kind, version, &e, names)?;
             if kind == Kind::Reported {
-                row.recorded_at = names.id(&e.timestamp.data);
+                row.recorded_at = Box::from(e.timestamp.data.as_ref());
             }
         }
         if let (true, Some(facts)) = (facts_due, incident.facts.as_mut()) {

@@ -35,7 +35,9 @@ pub struct OpenRow {
     pub version: i64,
     pub holder: u32,
     pub is_open: bool,
-    pub recorded_at: u32, // its report's store time, as stored (the views file's order)
+    // Its report's store time, as stored (the views file's order): its own text, not a
+    // name (nearly every incident's differs, and the names table never shrinks).
+    pub recorded_at: Box<str>,
 }
 
 #[derive(Default)]
