@@ -155,7 +155,7 @@ def run(count: int, store: str = "sqlite", paths: tuple[str, ...] = tuple(ENGINE
         broker = None
         bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         if not bootstrap:
-            broker = LocalBroker(Path(tmp) / "broker", PROJECT_ROOT / ".cache")
+            broker = LocalBroker(Path(tmp) / "broker", PROJECT_ROOT / ".cache", with_starter=True)
             bootstrap = broker.start()
         try:
             raw, raw_cpu = asyncio.run(raw_round_trip(bootstrap, live(reports)))

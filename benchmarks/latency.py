@@ -63,7 +63,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
     with tempfile.TemporaryDirectory(prefix="grid-dispatch-bench-") as tmp:
         broker, bootstrap = None, os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         if not bootstrap:
-            broker = LocalBroker(Path(tmp) / "broker", PROJECT_ROOT / ".cache")
+            broker = LocalBroker(Path(tmp) / "broker", PROJECT_ROOT / ".cache", with_starter=True)
             bootstrap = broker.start()
         try:
             if warmup > 0:

@@ -19,7 +19,7 @@ from infra.broker_setup import (BrokerError, format_storage_once, java_command, 
                                 write_server_properties)
 from infra.kafka_jars import ensure_kafka_jars
 from infra.kafka_probe import metadata_answers
-from infra.local_processes import pid_alive
+from infra.local_processes import die_with_parent, pid_alive
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,15 @@ class BrokerStatus:
 
 
 class LocalBroker:
-    def __init__(self, state_dir: Path, cache_dir: Path, *, partitions: int = 6):
+    def __init__(self, state_dir: Path, cache_dir: Path, *, partitions: int = 6,
+                 with_starter: bool = False):
+        """`with_starter`: the broker is stopped when the process that starts it dies, even
+        by kill -9 (a test run's, a benchmark's); else it outlives the command that started
+        it (`grid-dispatch broker start`) and is stopped by its pid."""
         self.state_dir = Path(state_dir)
         self.cache_dir = Path(cache_dir)
         self.partitions = partitions
+        self.with_starter = with_starter
         self._state_file = self.state_dir / "state.json"
 
     # -- public -------------------------------------------------------------------------
@@ -56,7 +61,8 @@ class LocalBroker:
                              ":time,uptime:filecount=2,filesize=20m",
                              "kafka.Kafka", str(self.state_dir / "server.properties")),
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,  # outlives the command that started it; stopped by pid
+                start_new_session=True,  # not in the starter's process group: stopped by pid
+                preexec_fn=die_with_parent if self.with_starter else None,
             )
         state["pid"] = process.pid
         self._save_state(state)

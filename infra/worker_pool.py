@@ -13,7 +13,6 @@ again; stopping the pool stops them all.
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -21,27 +20,12 @@ import sys
 import time
 from dataclasses import replace
 
+from infra.local_processes import die_with_parent
 from infra.settings import PROJECT_ROOT, Settings
 
 RESTART_PAUSE = 2.0   # seconds before a dead child is started again (no busy crash loop)
 QUICK_EXIT = 30.0     # a child that dies sooner than this after its start failed to start
 GIVE_UP_AFTER = 5     # quick exits in a row (a bad setting, say): the pool stops, exit 1
-PR_SET_PDEATHSIG = 1
-
-
-try:   # looked up here, in the parent: the child runs as little Python as it can
-    _prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
-except OSError:   # not Linux: children outlive a killed parent, as plain processes do
-    _prctl = None
-
-
-def die_with_parent() -> None:
-    """In the child, before it runs: Linux sends it SIGTERM when its parent dies, even by
-    kill -9 (a pool's child: so no orphaned worker keeps the store's lease)."""
-    if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def child_environment(settings: Settings, bootstrap: str, index: int, split: bool = False,
                       processes: int = 1) -> dict[str, str]:
     """`split`: child 0 outbound (relay, views, SLA watcher), the others inbound (route,

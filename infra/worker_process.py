@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.settings import PROJECT_ROOT, Settings
-from infra.worker_pool import die_with_parent
+from infra.local_processes import die_with_parent
 
 
 @dataclass

@@ -19,7 +19,7 @@ def kafka_bootstrap(tmp_path_factory) -> str:
         yield external
         return
     broker = LocalBroker(tmp_path_factory.mktemp("kafka"), Path(
-        os.environ.get("GRID_DISPATCH_CACHE", PROJECT_ROOT / ".cache")))
+        os.environ.get("GRID_DISPATCH_CACHE", PROJECT_ROOT / ".cache")), with_starter=True)
     bootstrap = broker.start()
     try:
         yield bootstrap

@@ -26,7 +26,7 @@ def test_topics_are_created_once_with_their_partition_counts(kafka_bootstrap):
 
 @pytest.mark.kafka   # starts a broker of its own, not the session's
 def test_broker_start_is_idempotent_and_stop_stops_it(tmp_path):
-    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
+    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache", with_starter=True)
     first = broker.start()
     try:
         assert broker.start() == first
@@ -54,8 +54,39 @@ def test_a_cluster_id_beginning_with_a_dash_formats_and_starts(tmp_path, monkeyp
     """Base64 ids begin with "-" one time in 64; the storage tool once took it for an option."""
     import infra.broker_setup
     monkeypatch.setattr(infra.broker_setup, "_kafka_cluster_id", lambda: "-" + "Q" * 21)
-    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
+    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache", with_starter=True)
     try:
         assert metadata_answers(broker.start())
     finally:
         broker.stop()
+
+
+@pytest.mark.kafka   # starts a broker of its own, not the session's
+def test_a_broker_started_with_its_starter_stops_when_the_starter_is_killed(tmp_path):
+    """A test run or a benchmark killed midway (a CI timeout) left its broker running: a
+    JVM of up to 768 MiB for every interrupted run."""
+    import signal
+    import time
+
+    from infra.local_processes import pid_alive
+    starter = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from infra.broker import LocalBroker; "
+         "b = LocalBroker(Path(sys.argv[1]), Path(sys.argv[2]), with_starter=True); "
+         "print(b.start(), flush=True); time.sleep(600)",
+         str(tmp_path / "broker"), str(PROJECT_ROOT / ".cache")],
+        cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        bootstrap = starter.stdout.readline().strip()
+        assert metadata_answers(bootstrap)
+        broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
+        pid = broker.status().pid
+        starter.send_signal(signal.SIGKILL)
+        starter.wait()
+        deadline = time.monotonic() + 60
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not pid_alive(pid)
+    finally:
+        starter.kill()
+        LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache").stop()

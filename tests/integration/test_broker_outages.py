@@ -24,7 +24,7 @@ PER_SIDE = 500
 
 
 def test_a_split_pool_rides_out_a_broker_crash(tmp_path: Path):
-    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
+    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache", with_starter=True)
     bootstrap = broker.start()
     settings = isolated_settings(tmp_path / "pool", bootstrap)
     ensure_topics_sync(bootstrap, settings.topics)
@@ -76,7 +76,7 @@ def test_a_split_pool_rides_out_a_broker_crash(tmp_path: Path):
 
 
 def test_a_worker_started_before_its_broker_waits_for_it_then_routes(tmp_path: Path):
-    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
+    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache", with_starter=True)
     bootstrap = broker.start()   # (once, for its address and topics: then down)
     settings = isolated_settings(tmp_path / "worker", bootstrap)
     ensure_topics_sync(bootstrap, settings.topics)

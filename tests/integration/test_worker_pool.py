@@ -204,7 +204,7 @@ def test_workers_whose_broker_is_gone_stop_within_their_deadline(tmp_path):
     fetcher raised as it closed) until the pool killed it 30 s later; run alone, it would
     have stayed. A worker now exits by its stop deadline (infra/stop_deadline.py)."""
     from infra.broker import LocalBroker
-    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache")
+    broker = LocalBroker(tmp_path / "broker", PROJECT_ROOT / ".cache", with_starter=True)
     bootstrap = broker.start()
     pool = None
     try:
