@@ -51,6 +51,9 @@ struct Tagged<'a> {
 }
 
 fn tagged_text(value: &RawValue) -> Option<&str> {
+    if !value.get().starts_with('{') {
+        return None; // (serde would take a list for the struct too; Python refuses one)
+    }
     let tagged: Tagged = serde_json::from_str(value.get()).ok()?;
     let text = tagged.data.get();
     text.starts_with('"').then_some(text)
@@ -118,16 +121,20 @@ pub fn published_records(py: Python<'_>, rows: &Bound<'_, PyList>) -> PyResult<V
         let row = row.downcast::<PyTuple>()?;
         let topic = row.get_borrowed_item(3)?;
         let topic = topic.downcast::<PyString>()?.to_str()?;
-        let json = match topic.strip_prefix(INCIDENT_TOPIC) {
-            None => None,
-            Some(name) => {
-                let id = row.get_borrowed_item(1)?;
-                let version: i64 = row.get_borrowed_item(2)?.extract()?;
-                let state = row.get_borrowed_item(4)?;
-                let kind = name.rsplit('.').next().unwrap_or(name);
-                published_json(id.downcast::<PyString>()?.to_str()?, version, kind,
-                               state.downcast::<PyBytes>()?.as_bytes())
+        let json = if topic.starts_with(INCIDENT_TOPIC) {
+            // (as dispatch/published.py names it: the topic after its last dot)
+            let kind = &topic[topic.rfind('.').map_or(0, |dot| dot + 1)..];
+            let (id, version, state) = (row.get_borrowed_item(1)?, row.get_borrowed_item(2)?,
+                                        row.get_borrowed_item(4)?);
+            // Anything but plain text, a 64-bit version and bytes: the Python route's.
+            match (id.downcast_exact::<PyString>(), version.extract::<i64>(),
+                   state.downcast::<PyBytes>()) {
+                (Ok(id), Ok(version), Ok(state)) =>
+                    published_json(id.to_str()?, version, kind, state.as_bytes()),
+                _ => None,
             }
+        } else {
+            None
         };
         made.push(match json {
             Some(json) => PyBytes::new(py, &json).into_any().unbind(),
@@ -161,6 +168,7 @@ mod tests {
         assert!(published_json("i", 2, "Located", with(r#""a":1,"a":2"#).as_bytes()).is_none());
         assert!(published_json("i", 2, "Located", with(r#""\u0061":1"#).as_bytes()).is_none());
         assert!(published_json("i", 2, "Located", with(r#""at":"2026""#).as_bytes()).is_none());
+        assert!(published_json("i", 2, "Located", with(r#""at":["2026"]"#).as_bytes()).is_none());
         assert!(published_json("i", 2, "Located", br#"{"place":{}}"#).is_none());
         assert!(published_json("i", 2, "Located", with(r#""at":null"#).as_bytes()).is_some());
     }

@@ -3,6 +3,7 @@ JSON byte for byte, the event dicts are the published ones, and no value stops t
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -176,10 +177,15 @@ def test_what_the_native_writer_does_not_expect_takes_the_python_route():
     odd = (1, "i", 2, INCIDENT + "Located", stored(place={}, type="x"))  # a key it adds, there
     untagged = (2, "i", 3, INCIDENT + "Urged", stored(at="2026-11-28"))   # a time not tagged
     escaped = (3, "i", 4, INCIDENT + "Urged", stored(**{"a\"b": 1}))      # a key with escapes
-    assert relay_records.native_published_records([odd, untagged, escaped]) == [None] * 3
+    listed = (4, "i", 5, INCIDENT + "Urged", stored(at=["2026-11-28"]))     # a list for a time
+    other_id = (5, uuid.UUID(int=7), 6, INCIDENT + "Urged", stored(note="n"))   # not text
+    assert relay_records.native_published_records(
+        [odd, untagged, escaped, listed, other_id]) == [None] * 5
     records, events = records_of([odd, escaped])
     assert events == [published_from_stored(*row[1:]) for row in (odd, escaped)]
     assert records == [(b"i", kept_dumps(event)) for event in events]
+    with pytest.raises(TypeError):   # (the Python route refuses a list for a time too)
+        published_from_stored(*listed[1:])
 
 
 def test_the_store_s_clock_is_what_the_events_say_was_recorded():
