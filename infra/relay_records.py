@@ -34,7 +34,7 @@ def records_of(rows: list[Row]) -> tuple[list[tuple[bytes, bytes]], list[dict[st
     """The records of the incident events among `rows`, in order, and their event dicts."""
     made = native_published_records(rows) if native_published_records else [None] * len(rows)
     records, events, loads = [], [], orjson.loads
-    for (_, originator_id, version, topic, state), value in zip(rows, made):
+    for (_, originator_id, version, topic, state), value in zip(rows, made, strict=True):
         if value is None:
             if not is_incident_event(topic):
                 continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,12 +19,12 @@ from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.dispatcher import Dispatcher
 from infra.rebuild import duplicates_from_store, replay
 from infra.store import sqlite_service
-from infra.store_reader import rows_for
 from infra.territory_source import territory_view
 from policies.loader import load_policy
 from projections.duplicate_candidates import DuplicateCandidates
 from projections.native_replay import NativeFold
 from projections.views import Views
+from tests.city import stored_city_rows
 
 INCIDENT = "dispatch.domain.incident:Incident."
 
@@ -65,12 +64,7 @@ def reader(rows):
 def city_rows(tmp_path_factory) -> list:
     """A simulated city's whole lifecycles (returns, suspensions, extensions, rework,
     ratings, voids, manual queues, duplicates), as the rebuild reads them."""
-    service = sqlite_service(Path(tmp_path_factory.mktemp("native")) / "store.sqlite")
-    write_history(service, Dispatcher(territory_view(), load_policy()), 1500, seed=5)
-    read, rows = rows_for(service), []
-    while batch := read(rows[-1][0] if rows else 0, 997):
-        rows += batch
-    return rows
+    return stored_city_rows(tmp_path_factory.mktemp("native"), 1500, seed=5)
 
 
 def test_a_city_replayed_natively_equals_the_python_views(city_rows):

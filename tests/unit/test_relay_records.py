@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import orjson
 import pytest
@@ -13,17 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import infra.relay_records as relay_records
-from benchmarks.city_history import write_history
 from dispatch.domain.incident import Incident
 from dispatch.published import published_event, published_from_stored
-from dispatch.service_layer.dispatcher import Dispatcher
 from infra.compact_json import kept_dumps
 from infra.relay_records import records_of
-from infra.store import memory_service, sqlite_service
-from infra.store_reader import rows_for
-from infra.territory_source import territory_view
-from policies.loader import load_policy
+from infra.store import memory_service
 from tests.unit.test_event_contract import whole_story
+from tests.city import stored_city_rows
 from tests.unit.test_incident import T0
 
 native = pytest.mark.skipif(relay_records.native_published_records is None,
@@ -54,12 +49,7 @@ def rows_of(service) -> list[tuple]:
 @pytest.fixture(scope="module")
 def city_rows(tmp_path_factory) -> list:
     """A simulated city's whole lifecycles, as the relay reads them."""
-    service = sqlite_service(Path(tmp_path_factory.mktemp("relay")) / "store.sqlite")
-    write_history(service, Dispatcher(territory_view(), load_policy()), 600, seed=11)
-    read, rows = rows_for(service), []
-    while batch := read(rows[-1][0] if rows else 0, 997):
-        rows += batch
-    return rows
+    return stored_city_rows(tmp_path_factory.mktemp("relay"), 600, seed=11)
 
 
 @native
