@@ -19,7 +19,11 @@ growing 10 → 18 µs a report rather than 10 → 29 (benchmarks/JOURNAL.md, ses
 `checkpoints` (env SQLITE_CHECKPOINTS): "commit", SQLite's default, copies the log into
 the database in the commit that takes it past 1,000 pages; "background", the worker's,
 in a thread of the store's own every SQLITE_CHECKPOINT_SECONDS (0.5; see
-infra/store_checkpoints.py).
+infra/store_checkpoints.py); "elsewhere", a routing-only worker's: another process on the
+host checkpoints in the background (the relaying worker of a split pair), so this one's
+commits copy the log only once it passes `ELSEWHERE_SAFETY_PAGES`, should that process
+be gone. The copying cost the routing process about 4 µs of CPU a report, and it is the
+split pair's busier half (benchmarks/JOURNAL.md, session 23).
 """
 from __future__ import annotations
 
@@ -28,10 +32,12 @@ from typing import Any
 from eventsourcing.sqlite import SQLiteFactory
 
 from infra.sqlite_recorder import BatchInsertProcessRecorder, names_a_plain_file
-from infra.store_checkpoints import BackgroundCheckpoints
+from infra.store_checkpoints import PAGE_BYTES, BackgroundCheckpoints
 
 SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
-CHECKPOINT_MODES = ("commit", "background")
+CHECKPOINT_MODES = ("commit", "background", "elsewhere")
+# Four times the log a background checkpointer lets grow before it starts it over.
+ELSEWHERE_SAFETY_PAGES = 4 * BackgroundCheckpoints.RESTART_PAGES
 
 
 class BatchInsertSQLiteFactory(SQLiteFactory):
@@ -65,6 +71,10 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
                 pool.db_name, float(self.env.get(self.SQLITE_CHECKPOINT_SECONDS) or 0.5)).start()
             settings += ["PRAGMA wal_autocheckpoint=0",
                          f"PRAGMA journal_size_limit={self.checkpointer.log_limit_bytes}"]
+        elif checkpoints == "elsewhere":
+            log_limit = BackgroundCheckpoints.RESTART_PAGES * PAGE_BYTES   # as its partner's
+            settings += [f"PRAGMA wal_autocheckpoint={ELSEWHERE_SAFETY_PAGES}",
+                         f"PRAGMA journal_size_limit={log_limit}"]
         # eventsourcing has no hook for connection settings: the pool's own factory is
         # wrapped, so every connection it makes (readers and writers alike) gets them.
         create_connection = pool._create_connection

@@ -41,7 +41,10 @@ RESTART_TRIES, RESTART_PAUSE_S = 4, 0.003   # a RESTART given way, tried again t
 
 
 class BackgroundCheckpoints:
-    def __init__(self, path: Path | str, interval: float = 0.5, restart_pages: int = 4000):
+    RESTART_PAGES = 4000
+
+    def __init__(self, path: Path | str, interval: float = 0.5,
+                 restart_pages: int = RESTART_PAGES):
         self.path, self.interval, self.restart_pages = Path(path), interval, restart_pages
         self.restarts = 0   # RESTART checkpoints that ran (busy ones not counted)
         self.log_pages = self.copied_pages = 0  # as the last checkpoint left them

@@ -3,11 +3,14 @@ default), or in a thread of their own (the worker's: its commits run in the even
 import sqlite3
 import time
 import uuid
+from dataclasses import replace
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from infra.store import sqlite_service
+from infra.settings import Settings
+from infra.sqlite_store import ELSEWHERE_SAFETY_PAGES
+from infra.store import open_store, sqlite_service
 from infra.store_checkpoints import PAGE_BYTES, BackgroundCheckpoints
 
 
@@ -49,6 +52,47 @@ def test_in_the_background_commits_leave_the_log_to_the_thread(tmp_path):
         checkpointer.checkpoint(connection)
     assert checkpointer.log_pages > 1400 and checkpointer.copied_pages == checkpointer.log_pages
     assert stored_count(path) == written
+    service.close()
+
+
+def test_a_routing_only_worker_leaves_the_log_to_its_relaying_partner(tmp_path):
+    """Split workers: the routing one has no checkpoint thread, and its commits leave the
+    log to the relaying one's thread (until it passes the safety limit); the relaying one
+    checkpoints what the routing one wrote."""
+    settings = Settings(home=tmp_path)
+    routing = open_store(replace(settings, worker_role="inbound"), worker=True)
+    relaying = open_store(replace(settings, worker_role="outbound"), worker=True)
+    assert routing.factory.checkpointer is None
+    checkpointer = relaying.factory.checkpointer
+    checkpointer.stop()
+    written = write_past_the_checkpoint_threshold(routing)
+    assert wal_pages(settings.store) > 1400        # no commit of the routing worker copied it
+    with sqlite3.connect(settings.store) as connection:
+        checkpointer.checkpoint(connection)
+    assert checkpointer.copied_pages == checkpointer.log_pages > 1400
+    assert stored_count(settings.store) == written
+    for service in (routing, relaying):
+        service.close()
+
+
+def test_with_the_relaying_partner_gone_the_routing_worker_copies_the_log_past_a_limit(tmp_path):
+    path = tmp_path / "store.sqlite"
+    service = sqlite_service(path, checkpoints="elsewhere")
+    connection = service.factory.datastore.pool.get_connection()
+    try:
+        limit = connection._sqlite_conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    finally:
+        service.factory.datastore.pool.put_connection(connection)
+    assert limit == ELSEWHERE_SAFETY_PAGES == 4 * BackgroundCheckpoints.RESTART_PAGES
+    while wal_pages(path) < ELSEWHERE_SAFETY_PAGES // 2:   # (a log written from its start)
+        write_past_the_checkpoint_threshold(service)
+    for _ in range(ELSEWHERE_SAFETY_PAGES // 1000):   # 1,500 pages each: past the limit
+        write_past_the_checkpoint_threshold(service)
+    # A commit copied the log once it passed the limit, and later ones wrote it from its
+    # start again: what it holds now is less than was written since the store began.
+    with sqlite3.connect(path) as plain:
+        _, log_pages, _ = plain.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert log_pages < ELSEWHERE_SAFETY_PAGES
     service.close()
 
 
