@@ -58,6 +58,10 @@ def write_server_properties(state_dir: Path, state: dict, partitions: int) -> No
         "group.initial.rebalance.delay.ms": "0",
         "auto.create.topics.enable": "false",
         "log.retention.hours": "168",
+        # The controller's no-op records (every 500 ms by default), which tell a cluster's
+        # observers the metadata log is alive, kept an idle node busy: 22% of a core,
+        # against 8% without (benchmarks/JOURNAL.md, session 23). One node has no observers.
+        "metadata.max.idle.interval.ms": "0",
     }
     text = "".join(f"{key}={value}\n" for key, value in settings.items())
     (state_dir / "server.properties").write_text(text)
