@@ -1,12 +1,26 @@
-"""Dead letters: a bad message, its original bytes and where it came from, and why."""
+"""Dead letters: a bad message, its original bytes and where it came from, and why; or a
+stored event the relay could not publish, likewise."""
 from __future__ import annotations
 
 import base64
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import orjson
 
 from dispatch.service_layer.inbound import DeadLetter
+
+if TYPE_CHECKING:
+    from infra.store_reader import Row
+
+
+def _original(value: bytes) -> dict[str, str | None]:
+    """The exact bytes (base64), and as text too when they are valid UTF-8."""
+    try:
+        text: str | None = value.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    return {"original_base64": base64.b64encode(value).decode("ascii"), "original_text": text}
 
 
 def dead_letter_record(letter: DeadLetter) -> tuple[bytes | None, bytes, list[tuple[str, bytes]]]:
@@ -16,18 +30,13 @@ def dead_letter_record(letter: DeadLetter) -> tuple[bytes | None, bytes, list[tu
     exactly (base64), and as text too when they are valid UTF-8, for people reading it.
     """
     message = letter.message
-    try:
-        original_text: str | None = message.value.decode("utf-8")
-    except UnicodeDecodeError:
-        original_text = None
     envelope = {
         "reason": letter.reason,
         "errors": letter.errors,
         "source": {"topic": message.topic, "partition": message.partition,
                    "offset": message.offset,
                    "key": message.key.decode("utf-8", "replace") if message.key else None},
-        "original_base64": base64.b64encode(message.value).decode("ascii"),
-        "original_text": original_text,
+        **_original(message.value),
         "dead_lettered_at": datetime.now(timezone.utc).isoformat(),
     }
     headers = [
@@ -37,3 +46,25 @@ def dead_letter_record(letter: DeadLetter) -> tuple[bytes | None, bytes, list[tu
         ("dlq.source.offset", str(message.offset).encode()),
     ]
     return message.key, orjson.dumps(envelope), headers
+
+
+def stored_event_dead_letter(row: Row, reason: str, store: str
+                             ) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """Key, value and headers for a stored event the relay could not publish: the same
+    envelope, its source the store's row (the original bytes are the stored state)."""
+    notification_id, incident_id, version, topic, state = row
+    reason = f"stored event could not be published: {reason}"
+    envelope = {
+        "reason": reason,
+        "errors": [],
+        "source": {"store": store, "notification_id": notification_id,
+                   "incident_id": str(incident_id), "version": version, "event_topic": topic},
+        **_original(state),
+        "dead_lettered_at": datetime.now(timezone.utc).isoformat(),
+    }
+    headers = [
+        ("dlq.reason", reason[:1000].encode()),
+        ("dlq.source.store", store.encode()),
+        ("dlq.source.notification_id", str(notification_id).encode()),
+    ]
+    return str(incident_id).encode(), orjson.dumps(envelope), headers

@@ -43,6 +43,10 @@ class WorkerMetrics:
         self.published = CounterMetric("grid_dispatch_relay_events_published_total",
                                        "Stored events published on incidents.events",
                                        registry=registry)
+        self.relay_dead_letters = CounterMetric(
+            "grid_dispatch_relay_events_dead_lettered_total",
+            "Stored events the relay could not publish, sent to the dead-letter topic "
+            "instead (each one logged with its reason)", registry=registry)
         self.loop_stalls = CounterMetric(
             "grid_dispatch_event_loop_stalls_total",
             "Times the worker's event loop was held longer than GRID_DISPATCH_STALL_MS "

@@ -43,7 +43,9 @@ def add_outbound_tasks(app: faust.App, settings: Settings, bootstrap: str,
     # looks for their rows every few milliseconds (a read of an index's end).
     relay = Relay(route_reports.service, None, topics.events, settings.batch_size,
                   on_published=metrics.published.inc,
-                  idle_wait=OUTBOUND_POLL if settings.role == "outbound" else 0.2)
+                  idle_wait=OUTBOUND_POLL if settings.role == "outbound" else 0.2,
+                  deadletter_topic=topics.deadletter, store_name=settings.store_name,
+                  on_dead_lettered=metrics.relay_dead_letters.inc)
     # Young and middle generations are collected after batches (at most ten a second) by
     # the inbound steps; an outbound-only worker has none, so its views' batches do it.
     live = LiveViews(views, view_store, BatchSurvivorCollections().after_batch

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from tqdm import tqdm
 
-from dispatch.published import is_incident_event, published_from_stored
 from dispatch.service_layer.incident_service import IncidentService
+from infra.relay_records import published_events
 from infra.settings import Settings
 from infra.store import open_store, store_identity
 from infra.store_reader import ReadRows, rows_for
@@ -47,9 +47,11 @@ def replay(service: IncidentService, views: Views | DuplicateCandidates, batch_s
     gc.disable()
     try:
         while rows := read(position, batch_size):
-            views.apply([published_from_stored(originator, version, topic, state)
-                         for _, originator, version, topic, state in rows
-                         if is_incident_event(topic)])
+            events, refused = published_events(rows)
+            for row, reason in refused:   # as the relay, which dead-lettered them
+                log.error("stored event %s v%s (row %s) cannot be read, left out: %s",
+                          row[1], row[2], row[0], reason)
+            views.apply(events)
             if isinstance(views, Views) and views.finished is not None:
                 # Views that let finished incidents go do so as the replay passes them, so
                 # a worker starting holds no more than while running. The rows' change

@@ -15,7 +15,7 @@ import infra.relay_records as relay_records
 from dispatch.domain.incident import Incident
 from dispatch.published import published_event, published_from_stored
 from infra.compact_json import kept_dumps
-from infra.relay_records import records_of
+from infra.relay_records import published_events, records_of
 from infra.store import memory_service
 from tests.unit.test_event_contract import whole_story
 from tests.city import stored_city_rows
@@ -55,7 +55,7 @@ def city_rows(tmp_path_factory) -> list:
 @native
 def test_a_city_s_records_are_the_python_route_s_byte_for_byte(city_rows):
     assert all(made is not None for made in relay_records.native_published_records(city_rows))
-    records, events = records_of(city_rows)
+    records, events, _ = records_of(city_rows)
     assert records == python_records(city_rows) and len(records) > 3_000
     assert events == [published_from_stored(o, v, t, s) for _, o, v, t, s in city_rows]
     assert [list(event) for event in events] == \
@@ -66,7 +66,7 @@ def test_every_kind_of_event_goes_out_as_published(either_route):
     service = memory_service()
     service.save(*whole_story())
     rows = rows_of(service)
-    records, events = records_of(rows)
+    records, events, _ = records_of(rows)
     slow = [published_event(service.domain_event(n)) for n in service.notifications_after(0, 1000)]
     assert events == slow and [list(e) for e in events] == [list(e) for e in slow]
     assert records == [(e["incident_id"].encode(), orjson.dumps(e)) for e in slow]
@@ -83,7 +83,7 @@ def test_numbers_beyond_64_bits_go_out_exactly_and_the_relay_goes_on(either_rout
                      location={"grid_id": "G1"}, description="d", priority="normal",
                      reporter=None, attachments=[], extra={})
     service.save(big, after)
-    records, _ = records_of(rows_of(service))
+    records, _, _ = records_of(rows_of(service))
     assert len(records) == 2
     sent = json.loads(records[0][1])
     assert sent["extra"] == {"meter_reading": 2 ** 70 + 1, "ratio": 1e22}
@@ -94,7 +94,7 @@ def test_numbers_beyond_64_bits_go_out_exactly_and_the_relay_goes_on(either_rout
 def test_rows_that_are_not_incident_events_are_left_out():
     rows = [(1, "p", 1, "policies.policy_version:PolicyVersion", b"{}"),
             (2, "i", 1, INCIDENT + "Located", stored(place={}, at=TIME))]
-    records, events = records_of(rows)
+    records, events, _ = records_of(rows)
     assert [key for key, _ in records] == [b"i"] and events[0]["type"] == "Located"
 
 
@@ -171,7 +171,7 @@ def test_what_the_native_writer_does_not_expect_takes_the_python_route():
     other_id = (5, uuid.UUID(int=7), 6, INCIDENT + "Urged", stored(note="n"))   # not text
     assert relay_records.native_published_records(
         [odd, untagged, escaped, listed, other_id]) == [None] * 5
-    records, events = records_of([odd, escaped])
+    records, events, _ = records_of([odd, escaped])
     assert events == [published_from_stored(*row[1:]) for row in (odd, escaped)]
     assert records == [(b"i", kept_dumps(event)) for event in events]
     with pytest.raises(TypeError):   # (the Python route refuses a list for a time too)
@@ -182,5 +182,26 @@ def test_the_store_s_clock_is_what_the_events_say_was_recorded():
     stamp = datetime(2026, 11, 28, 6, tzinfo=timezone.utc) + timedelta(microseconds=7)
     row = (1, "i", 2, INCIDENT + "Urged", stored(note="n").replace(
         STAMP["_data_"].encode(), stamp.isoformat().encode()))
-    _, [event] = records_of([row])
+    _, [event], _ = records_of([row])
     assert event["recorded_at"] == event["occurred_at"] == stamp.isoformat()
+
+
+# -- rows that cannot be read ------------------------------------------------------------
+UNREADABLE = [b"\x00not the store's JSON", b'{"place": {}}', b'{"timestamp": "no tag"}', b"[]"]
+
+
+@pytest.mark.parametrize("state", UNREADABLE)
+def test_a_row_that_cannot_be_read_is_handed_back_with_why_and_the_rest_go_out(either_route, state):
+    """Such a row had stopped the relay for good; now the relay dead-letters it."""
+    before = (1, "i", 1, INCIDENT + "Located", stored(place={}, at=TIME))
+    bad = (2, "j", 1, INCIDENT + "Reported", state)
+    after = (3, "i", 2, INCIDENT + "Located", stored(place={"grid": "G1"}, at=TIME))
+    policy = (4, "p", 1, "policies.policy_version:PolicyVersion", b"\x00")   # not ours: left out
+    records, events, refused = records_of([before, bad, after, policy])
+    assert [(key, event["version"]) for (key, _), event in zip(records, events, strict=True)] \
+        == [(b"i", 1), (b"i", 2)]
+    [(row, reason)] = refused
+    assert row == bad and reason.split(":")[0] in ("JSONDecodeError", "KeyError", "TypeError",
+                                                   "AttributeError")
+    # A replay of the store leaves out the same rows, for the same reasons.
+    assert published_events([before, bad, after, policy]) == (events, refused)
