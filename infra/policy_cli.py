@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -110,9 +111,15 @@ def _reports_from_store(settings: Settings):
         position = batch[-1].id
         for notification in batch:
             if is_incident_event(notification.topic) and notification.topic.endswith(".Reported"):
-                event = published_from_stored(notification.originator_id,
-                                              notification.originator_version,
-                                              notification.topic, notification.state)
+                try:
+                    event = published_from_stored(notification.originator_id,
+                                                  notification.originator_version,
+                                                  notification.topic, notification.state)
+                except Exception as error:  # noqa: BLE001 (as the relay: infra/relay_records.py)
+                    print(f"stored report {notification.originator_id} (row {notification.id}) "
+                          f"cannot be read, left out: {type(error).__name__}: {error}",
+                          file=sys.stderr)
+                    continue
                 yield {"location": event["location"], "category": event["category"],
                        "source": event["source"], "priority": event["priority"],
                        "reported_at": datetime.fromisoformat(event["reported_at"])}

@@ -1,13 +1,20 @@
 """The policy and territory commands, run as a person runs them."""
 import os
+import sqlite3
 import subprocess
 import sys
+import uuid
 
 import orjson
 
+from dispatch.service_layer.inbound import InboundMessage
+from dispatch.service_layer.route_reports import RouteReports
 from infra.settings import PROJECT_ROOT
 from infra.simulated_city import simulated_reports
+from infra.store import sqlite_service
 from policies.loader import DEMO_POLICY
+from tests.city import dispatcher
+from tests.factories import report_bytes
 
 
 def cli(*args: str, home) -> subprocess.CompletedProcess:
@@ -61,3 +68,20 @@ def test_territory_check_reports_the_demo_citys_known_defects(tmp_path):
     assert result.returncode == 0, result.stdout
     assert "vacant grids (no full-time worker) (12)" in result.stdout
     assert "workers holding two or more grids (8)" in result.stdout
+
+
+def test_backtest_from_the_store_leaves_out_a_report_it_cannot_read(tmp_path):
+    """As the relay and a rebuild do (infra/relay_records.py): named on stderr, not fatal."""
+    service = sqlite_service(tmp_path / "store.sqlite")
+    route = RouteReports(service, dispatcher())
+    route.record(route.prepare([InboundMessage("r", 0, n, None, report_bytes(f"B{n}"))
+                                for n in range(12)]))
+    with sqlite3.connect(tmp_path / "store.sqlite") as store:
+        store.execute("INSERT INTO stored_events (originator_id, originator_version, topic, "
+                      "state) VALUES (?, 1, 'dispatch.domain.incident:Incident.Reported', ?)",
+                      (uuid.uuid4().hex, b"\x00oops"))
+    result = cli("policy", "backtest", "--policy", str(DEMO_POLICY), "--from-store",
+                 home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "12 incidents" in result.stdout
+    assert "cannot be read, left out: JSONDecodeError" in result.stderr
