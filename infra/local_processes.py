@@ -21,13 +21,15 @@ except OSError:   # not Linux: children outlive a killed parent, as plain proces
     _prctl = None
 
 
-def die_with_parent() -> None:
-    """In the child, before it runs (`preexec_fn`): Linux sends it SIGTERM when its parent
-    dies, even by kill -9 (a pool's child: so no orphaned worker keeps the store's lease).
-    Strictly, when the parent's thread that started it ends: start such children from a
-    thread that lives as long as they should."""
+def die_with_parent(signal_number: int = signal.SIGTERM) -> None:
+    """In the child, before it runs (`preexec_fn`): Linux sends it SIGTERM (or
+    `signal_number`) when its parent dies, even by kill -9 (a pool's child: so no orphaned
+    worker keeps the store's lease). Strictly, when the parent's thread that started it
+    ends: start such children from a thread that lives as long as they should. A change of
+    user clears it, so a child that runs as another account must be switched first
+    (`subprocess.Popen(user=...)` does so before `preexec_fn`)."""
     if _prctl is not None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        _prctl(PR_SET_PDEATHSIG, signal_number)
 
 
 def free_port() -> int:
