@@ -38,7 +38,7 @@ from infra.kafka_io import produce
 from infra.local_postgres import LocalPostgres
 from infra.settings import PROJECT_ROOT
 from infra.simulated_city import SHANGHAI, simulated_reports
-from infra.topics import ensure_topics_sync
+from infra.topics import delete_run_topics_sync, delete_topics, ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
 from infra.worker_process import WorkerProcess, wait_until
 
@@ -64,6 +64,7 @@ async def raw_round_trip(bootstrap: str, records: list[tuple[bytes, bytes]],
         return time.perf_counter() - started, spent(before, sample())
     finally:
         await consumer.stop()
+        await delete_topics(bootstrap, [topic])
 
 
 def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, bytes]],
@@ -92,6 +93,7 @@ def engine_round_trip(bootstrap: str, home: Path, records: list[tuple[bytes, byt
         return seconds, used, rates_by_fifth([(t, n - 1) for t, n in looks], len(records))
     finally:
         worker.stop()
+        delete_run_topics_sync(bootstrap, settings.topics, settings.app_id)
 
 
 def wait_for_decided(views: OpenIncidentsStore, count: int, timeout: float,

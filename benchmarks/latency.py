@@ -28,7 +28,7 @@ from benchmarks.worker_settings import tuning, worker_settings
 from infra.broker import LocalBroker
 from infra.settings import PROJECT_ROOT
 from infra.simulated_city import simulated_reports
-from infra.topics import ensure_topics_sync
+from infra.topics import delete_run_topics_sync, delete_topics, ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
 from infra.worker_process import WorkerProcess
 
@@ -74,6 +74,8 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
             raw = asyncio.run(measure(bootstrap, f"bench-raw-{tag}", f"bench-raw-{tag}", reports,
                                       rate, lambda record: record.key.decode(), timeout))
             cpu = {"raw aiokafka": spent(before, sample())}
+            asyncio.run(delete_topics(bootstrap, [f"bench-raw-{tag}"] +
+                                      ([f"bench-warm-{tag}"] if warmup > 0 else [])))
             settings = worker_settings(Path(tmp) / "engine", bootstrap, tag)
             ensure_topics_sync(bootstrap, settings.topics)
             if profile:  # WorkerProcess.start passes the environment on to the worker
@@ -98,6 +100,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                 seen_all = time.time() - min(engine.sent.values())
             finally:
                 worker.stop()
+                delete_run_topics_sync(bootstrap, settings.topics, settings.app_id)
             worker_log = worker.log()
             stalls = stall_reports(worker_log)
             checkpoints = [line for line in worker_log.splitlines()

@@ -73,3 +73,22 @@ async def _check_partitions(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) 
 
 def ensure_topics_sync(bootstrap: str, topics: Topics) -> list[str]:
     return asyncio.run(ensure_topics(bootstrap, topics))
+
+
+async def delete_topics(bootstrap: str, names: list[str]) -> None:
+    """Delete these topics (those gone already are no matter): for benchmarks and tests
+    that made them for one run. A broker's idle cost grows with the partitions it holds
+    (benchmarks/JOURNAL.md, session 23)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+def delete_run_topics_sync(bootstrap: str, topics: Topics, app_id: str) -> None:
+    """Delete the topics of one run (a benchmark's, named after its tag): the contract's,
+    and the one Faust makes for the app's partition assignor."""
+    asyncio.run(delete_topics(bootstrap, [*(spec.name for spec in topic_specs(topics)),
+                                          f"{app_id}-__assignor-__leader"]))
