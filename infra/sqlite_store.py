@@ -19,10 +19,10 @@ growing 10 → 18 µs a report rather than 10 → 29 (benchmarks/JOURNAL.md, ses
 `checkpoints` (env SQLITE_CHECKPOINTS): "commit", SQLite's default, copies the log into
 the database in the commit that takes it past 1,000 pages; "background", the worker's,
 in a thread of the store's own every SQLITE_CHECKPOINT_SECONDS (0.5; see
-infra/store_checkpoints.py); "elsewhere", a routing-only worker's: another process on the
-host checkpoints in the background (the relaying worker of a split pair), so this one's
-commits copy the log only once it passes `ELSEWHERE_SAFETY_PAGES`, should that process
-be gone. The copying cost the routing process about 4 µs of CPU a report, and it is the
+infra/store_checkpoints.py); "elsewhere", a split pool's routing child's (the pool sets
+it: infra/worker_pool.py): another process on the host checkpoints in the background (its
+relaying sibling), so this one's commits copy the log only once it passes
+`ELSEWHERE_SAFETY_PAGES`, should that process be gone. The copying cost the routing process about 4 µs of CPU a report, and it is the
 split pair's busier half (benchmarks/JOURNAL.md, session 23).
 """
 from __future__ import annotations
@@ -71,7 +71,7 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
                 pool.db_name, float(self.env.get(self.SQLITE_CHECKPOINT_SECONDS) or 0.5)).start()
             settings += ["PRAGMA wal_autocheckpoint=0",
                          f"PRAGMA journal_size_limit={self.checkpointer.log_limit_bytes}"]
-        elif checkpoints == "elsewhere":
+        elif checkpoints == "elsewhere" and names_a_plain_file(pool):   # (a URI: as "commit")
             log_limit = BackgroundCheckpoints.RESTART_PAGES * PAGE_BYTES   # as its partner's
             settings += [f"PRAGMA wal_autocheckpoint={ELSEWHERE_SAFETY_PAGES}",
                          f"PRAGMA journal_size_limit={log_limit}"]

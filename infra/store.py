@@ -53,15 +53,7 @@ def open_store(settings: Settings, *, worker: bool = False) -> IncidentService:
     if not worker:
         return sqlite_service(settings.store)
     return sqlite_service(settings.store, settings.store_sync, settings.recent_incidents,
-                          worker_checkpoints(settings), cache_mib=settings.store_cache_mib)
-
-
-def worker_checkpoints(settings: Settings) -> str:
-    """Who copies the store's log for a worker: a routing-only worker leaves the background
-    checkpoints to its relaying partner (infra/sqlite_store.py, "elsewhere")."""
-    if settings.role == "inbound" and settings.store_checkpoints == "background":
-        return "elsewhere"
-    return settings.store_checkpoints
+                          settings.store_checkpoints, cache_mib=settings.store_cache_mib)
 
 
 def store_lease(settings: Settings) -> Lease:

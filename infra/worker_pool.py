@@ -32,7 +32,12 @@ def child_environment(settings: Settings, bootstrap: str, index: int, split: boo
     commands), and with two processes the inbound one is the sole one; otherwise each
     does all of it, with the role the pool was given."""
     role = ("outbound" if index == 0 else "inbound") if split else settings.worker_role
+    # A routing child leaves the store's checkpoints to its relaying sibling, the less busy
+    # (infra/sqlite_store.py, "elsewhere"); a worker started alone keeps its own.
+    checkpoints = "elsewhere" if split and role == "inbound" and \
+        settings.store_checkpoints == "background" else settings.store_checkpoints
     child = replace(settings, worker_index=index, worker_role=role,
+                    store_checkpoints=checkpoints,
                     # (worked out here, not passed on: N children are never alone)
                     sole_inbound=role == "inbound" and split and processes == 2,
                     metrics_port=settings.metrics_port + index if settings.metrics_port else 0)

@@ -12,6 +12,7 @@ from infra.settings import Settings
 from infra.sqlite_store import ELSEWHERE_SAFETY_PAGES
 from infra.store import open_store, sqlite_service
 from infra.store_checkpoints import PAGE_BYTES, BackgroundCheckpoints
+from infra.worker_pool import child_environment
 
 
 def write_past_the_checkpoint_threshold(service) -> int:
@@ -60,9 +61,15 @@ def test_a_routing_only_worker_leaves_the_log_to_its_relaying_partner(tmp_path):
     log to the relaying one's thread (until it passes the safety limit); the relaying one
     checkpoints what the routing one wrote."""
     settings = Settings(home=tmp_path)
-    routing = open_store(replace(settings, worker_role="inbound"), worker=True)
-    relaying = open_store(replace(settings, worker_role="outbound"), worker=True)
+    relaying_env, routing_env = (child_environment(settings, "127.0.0.1:9092", index,
+                                                   split=True, processes=2) for index in (0, 1))
+    routing = open_store(Settings.from_env(routing_env), worker=True)
+    relaying = open_store(Settings.from_env(relaying_env), worker=True)
     assert routing.factory.checkpointer is None
+    # A routing worker started alone (no relaying sibling) keeps its own thread.
+    alone = open_store(replace(settings, worker_role="inbound"), worker=True)
+    assert alone.factory.checkpointer is not None
+    alone.close()
     checkpointer = relaying.factory.checkpointer
     checkpointer.stop()
     written = write_past_the_checkpoint_threshold(routing)
