@@ -88,7 +88,10 @@ class LocalPostgres:
                    "-c", f"unix_socket_directories={self.state_dir}", "-c", "fsync=off",
                    "-c", "max_connections=200", "-c", "shared_buffers=128MB"]
         account = pwd.getpwnam(SERVER_ACCOUNT) if os.geteuid() == 0 else None
-        with open(self.state_dir / "server.log", "ab") as log:
+        # (not following a link: as root, the folder is the server account's to write in)
+        log_fd = os.open(self.state_dir / "server.log",
+                         os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(log_fd, "ab") as log:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 cwd="/", start_new_session=True,
@@ -140,7 +143,11 @@ class LocalPostgres:
         if self._process is not None:
             if self._process.poll() is None:
                 self._process.send_signal(signal.SIGQUIT)   # immediate shutdown
-            self._process.wait(timeout=60)
+            try:
+                self._process.wait(timeout=60)
+            except subprocess.TimeoutExpired:   # not to leave it running in a folder removed
+                self._process.kill()
+                self._process.wait()
             self._process = None
         elif (self.data_dir / "postmaster.pid").exists():   # a server another process started
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
