@@ -3,6 +3,7 @@ stored event the relay could not publish, likewise."""
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -14,10 +15,19 @@ if TYPE_CHECKING:
     from infra.store_reader import Row
 
 
-def _original(value: bytes) -> dict[str, str | None]:
+# A dead letter must fit in a Kafka request (aiokafka's 1 MiB): above these sizes the
+# original goes without its text, then without its bytes (their length and hash stay, and
+# a stored event's row stays in the store).
+TEXT_UP_TO, BYTES_UP_TO = 256 * 1024, 640 * 1024
+
+
+def _original(value: bytes) -> dict[str, str | int | None]:
     """The exact bytes (base64), and as text too when they are valid UTF-8."""
+    if len(value) > BYTES_UP_TO:
+        return {"original_base64": None, "original_text": None, "original_bytes": len(value),
+                "original_sha256": hashlib.sha256(value).hexdigest()}
     try:
-        text: str | None = value.decode("utf-8")
+        text: str | None = value.decode("utf-8") if len(value) <= TEXT_UP_TO else None
     except UnicodeDecodeError:
         text = None
     return {"original_base64": base64.b64encode(value).decode("ascii"), "original_text": text}
@@ -53,6 +63,8 @@ def stored_event_dead_letter(row: Row, reason: str, store: str
     """Key, value and headers for a stored event the relay could not publish: the same
     envelope, its source the store's row (the original bytes are the stored state)."""
     notification_id, incident_id, version, topic, state = row
+    if not isinstance(state, bytes):   # typed by hand into the BLOB column: text, a number
+        state = b"" if state is None else str(state).encode("utf-8", "replace")
     reason = f"stored event could not be published: {reason}"
     envelope = {
         "reason": reason,

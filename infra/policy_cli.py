@@ -104,6 +104,7 @@ def _reports_from_file(path: Path):
 
 def _reports_from_store(settings: Settings):
     from dispatch.published import is_incident_event, published_from_stored
+    from infra.relay_records import UNREADABLE
     from infra.store import open_store
     service = open_store(settings)
     position = 0
@@ -115,12 +116,13 @@ def _reports_from_store(settings: Settings):
                     event = published_from_stored(notification.originator_id,
                                                   notification.originator_version,
                                                   notification.topic, notification.state)
-                except Exception as error:  # noqa: BLE001 (as the relay: infra/relay_records.py)
+                    report = {"location": event["location"], "category": event["category"],
+                              "source": event["source"], "priority": event["priority"],
+                              "reported_at": datetime.fromisoformat(event["reported_at"])}
+                except UNREADABLE as error:   # as the relay leaves it (infra/relay_records.py)
                     print(f"stored report {notification.originator_id} (row {notification.id}) "
                           f"cannot be read, left out: {type(error).__name__}: {error}",
                           file=sys.stderr)
                     continue
-                yield {"location": event["location"], "category": event["category"],
-                       "source": event["source"], "priority": event["priority"],
-                       "reported_at": datetime.fromisoformat(event["reported_at"])}
+                yield report
 

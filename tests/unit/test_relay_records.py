@@ -205,3 +205,23 @@ def test_a_row_that_cannot_be_read_is_handed_back_with_why_and_the_rest_go_out(e
                                                    "AttributeError")
     # A replay of the store leaves out the same rows, for the same reasons.
     assert published_events([before, bad, after, policy]) == (events, refused)
+
+
+@pytest.mark.parametrize("change", [(b'"description":"', b'"description":"\\ud800'),
+                                    (b'"extra":{', b'"extra":{"x":1e400,')])
+def test_a_row_orjson_refuses_is_left_out_by_the_relay_and_by_either_replay(city_rows, change):
+    """Valid JSON that orjson refuses, in a field the views do not read: the native writer
+    copies it, the relay refuses it (dead-lettered), and so do both replays of the store."""
+    from projections.native_replay import NativeFold
+    from projections.views import Views
+    at = next(n for n, row in enumerate(city_rows) if row[3].endswith(".Reported"))
+    rid, incident, version, topic, state = city_rows[at]
+    assert change[0] in state
+    rows = [*city_rows[:at], (rid, incident, version, topic, state.replace(*change, 1)),
+            *city_rows[at + 1:]]
+    records, events, refused = records_of(rows)
+    assert [row for row, _ in refused] == [rows[at]] and len(records) == len(rows) - 1
+    assert published_events(rows) == (events, refused)
+    fold = NativeFold(Views())
+    with pytest.raises(ValueError):   # it gives way to the replay in Python
+        fold.apply_rows(rows)
