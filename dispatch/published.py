@@ -18,6 +18,12 @@ _ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_top
 INCIDENT_TOPIC_PREFIX = "dispatch.domain.incident:"
 
 
+# What `published_from_stored` raises for a state that is not the store's JSON (not JSON,
+# not UTF-8, a field missing or of another type): the row's own fault, never a passing one.
+# Its readers (the relay, replays, the policy backtest) leave such a row out.
+UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
+
+
 def is_incident_event(stored_topic: str) -> bool:
     return stored_topic.startswith(INCIDENT_TOPIC_PREFIX)
 

@@ -103,8 +103,7 @@ def _reports_from_file(path: Path):
 
 
 def _reports_from_store(settings: Settings):
-    from dispatch.published import is_incident_event, published_from_stored
-    from infra.relay_records import UNREADABLE
+    from dispatch.published import UNREADABLE, is_incident_event, published_from_stored
     from infra.store import open_store
     service = open_store(settings)
     position = 0

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from dispatch.published import is_incident_event, published_from_stored
+from dispatch.published import UNREADABLE, is_incident_event, published_from_stored
 from infra.compact_json import kept_dumps
 from infra.store_reader import Row
 
@@ -38,11 +38,6 @@ class Published(NamedTuple):
     records: list[tuple[bytes, bytes]]   # (key, JSON) of each incident event, in order
     events: list[dict[str, Any]]         # their event dicts
     refused: list[tuple[Row, str]]       # incident events that cannot be read, and why
-
-
-# What reading a row's state can raise when the state is not the store's JSON (not JSON,
-# not UTF-8, a field missing or of another type): the row's own fault, never a passing one.
-UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
 
 
 def records_of(rows: list[Row]) -> Published:
