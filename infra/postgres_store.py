@@ -11,10 +11,12 @@ The store is named by a URL, read into eventsourcing's settings in infra/postgre
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresFactory, PostgresProcessRecorder
 from eventsourcing.utils import retry
@@ -89,6 +91,31 @@ class SeveralPositionsPostgresRecorder(PostgresProcessRecorder):
 
 class SeveralPositionsPostgresFactory(PostgresFactory):
     process_recorder_class = SeveralPositionsPostgresRecorder
+
+    def process_recorder(self) -> SeveralPositionsPostgresRecorder:
+        """The recorder, its tables made in turns with other processes making them: two
+        `CREATE ... IF NOT EXISTS` of one table or type at once refuse one of them (a
+        unique violation in the server's catalogue). Measured before: two processes
+        opening a new store together, one of them failed in each of 20 rounds."""
+        with _taking_turns(self.env, "tables"):
+            return super().process_recorder()
+
+
+@contextmanager
+def _taking_turns(env: Any, name: str) -> Iterator[None]:
+    """Held while the block runs: a session advisory lock of the store's (database and
+    schema) named `name` (the lease is another: infra/postgres_lease.py), waited for at
+    most 30 s."""
+    from infra.postgres_lease import lock_key   # (not above: they import this module)
+    from infra.postgres_settings import connection_settings
+    key = lock_key(env["POSTGRES_DBNAME"], env.get("POSTGRES_SCHEMA") or "public", name)
+    with psycopg.connect(**connection_settings(env, "grid-dispatch making tables")) as connection:
+        connection.execute("SET lock_timeout = '30s'")
+        connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 PERSISTENCE_TOPIC = f"{__name__}:{SeveralPositionsPostgresFactory.__name__}"

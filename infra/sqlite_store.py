@@ -29,8 +29,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteFactory
 
+from infra.sqlite_opening import beside_other_openers
 from infra.sqlite_recorder import BatchInsertProcessRecorder, names_a_plain_file
 from infra.store_checkpoints import PAGE_BYTES, BackgroundCheckpoints
 
@@ -88,7 +90,11 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
         self._recorders: list[BatchInsertProcessRecorder] = []
 
     def process_recorder(self) -> BatchInsertProcessRecorder:
-        recorder = super().process_recorder()
+        # Other processes may be making the tables too (infra/sqlite_opening.py): made
+        # again, the recorder finds them made.
+        recorder = beside_other_openers(super().process_recorder,
+                                        float(self.env.get(self.SQLITE_LOCK_TIMEOUT) or 5),
+                                        refusals=(IntegrityError,))
         self._recorders.append(recorder)
         return recorder
 

@@ -20,7 +20,10 @@ from pathlib import Path
 
 import orjson
 
+from infra.sqlite_opening import beside_other_openers
 from projections.open_incidents import UNASSIGNED, IncidentRow, OpenIncidentsByDepartment
+
+LOCK_TIMEOUT = 30.0   # seconds a statement waits for another worker's write to end
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS open_incidents (
@@ -47,9 +50,7 @@ class OpenIncidentsStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
-        with self._connect() as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            current = "recorded_at" in self._columns(connection)
+        current = beside_other_openers(self._in_wal_mode, LOCK_TIMEOUT)   # sqlite_opening.py
         if not current:   # a new file, or one of the former schema
             with self._connect() as connection:
                 connection.execute("BEGIN IMMEDIATE")   # workers open it together
@@ -63,6 +64,12 @@ class OpenIncidentsStore:
                     if statement.strip():
                         connection.execute(statement)
 
+    def _in_wal_mode(self) -> bool:
+        """The file switched to WAL; whether its table has the current schema."""
+        with self._connect() as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return "recorded_at" in self._columns(connection)
+
     @staticmethod
     def _columns(connection: sqlite3.Connection) -> set[str]:
         return {row[1] for row in connection.execute("PRAGMA table_info(open_incidents)")}
@@ -74,7 +81,8 @@ class OpenIncidentsStore:
         each time cost as much as the save (and, in a thread, a wait for the GIL each)."""
         with self._lock:
             if self._connection is None:
-                self._connection = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                self._connection = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT,
+                                                   check_same_thread=False)
                 self._connection.execute("PRAGMA synchronous=NORMAL")
             try:
                 with self._connection:  # one transaction: commit on success, else roll back
