@@ -30,6 +30,7 @@ from infra.settings import PROJECT_ROOT
 from infra.simulated_city import simulated_reports
 from infra.topics import delete_run_topics_sync, delete_topics, ensure_topics_sync
 from infra.view_store import OpenIncidentsStore
+from infra.worker_pool import restarts_in
 from infra.worker_process import WorkerProcess
 
 GOAL_RATE, GOAL_P99_MS = 2_000, 100.0
@@ -102,7 +103,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
                 worker.stop()
                 delete_run_topics_sync(bootstrap, settings.topics, settings.app_id)
             worker_log = worker.log()
-            stalls = stall_reports(worker_log)
+            stalls, restarts = stall_reports(worker_log), restarts_in(worker_log)
             checkpoints = [line for line in worker_log.splitlines()
                            if " checkpoint of " in line and " took " in line]
             if in_view < count or (profile and not profile_path.exists()):
@@ -145,6 +146,7 @@ def run(rate: float, seconds: float, profile: bool = False, processes: int = 1,
     print(f"this process's event loop held over {1000 * OWN_STALL_S:.0f} ms while measuring "
           f"the engine: {len(engine.own_stalls)} time(s)" + "".join(
               f", at {at - first_sent:.1f} s" for at in engine.own_stalls[:10]))
+    print("workers that exited and were started again: " + ("; ".join(restarts) or "none"))
     print(f"worker event-loop stalls (GRID_DISPATCH_STALL_MS): {len(stalls)}")
     for report in stalls[:4]:
         print(report)

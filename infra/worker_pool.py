@@ -26,6 +26,13 @@ from infra.settings import PROJECT_ROOT, Settings
 RESTART_PAUSE = 2.0   # seconds before a dead child is started again (no busy crash loop)
 QUICK_EXIT = 30.0     # a child that dies sooner than this after its start failed to start
 GIVE_UP_AFTER = 5     # quick exits in a row (a bad setting, say): the pool stops, exit 1
+RESTARTING = "; starting it again in "   # in the line telling of a child that exited
+
+
+def restarts_in(log: str) -> list[str]:
+    """The lines of a pool's log telling of a child that exited and was started again."""
+    return [line for line in log.splitlines() if line.startswith("worker ") and RESTARTING in line]
+
 def child_environment(settings: Settings, bootstrap: str, index: int, split: bool = False,
                       processes: int = 1) -> dict[str, str]:
     """`split`: child 0 outbound (relay, views, SLA watcher), the others inbound (route,
@@ -93,8 +100,8 @@ def run_pool(settings: Settings, processes: int, loglevel: str, bootstrap: str,
                     stop(signal.SIGTERM, None)
                     failed = True
                     break
-                print(f"worker {index} exited with {child.returncode}; starting it again "
-                      f"in {RESTART_PAUSE:g} s", file=sys.stderr, flush=True)
+                print(f"worker {index} exited with {child.returncode}{RESTARTING}"
+                      f"{RESTART_PAUSE:g} s", file=sys.stderr, flush=True)
                 restart_at[index] = time.monotonic() + RESTART_PAUSE
             elif time.monotonic() >= restart_at[index]:
                 del restart_at[index]

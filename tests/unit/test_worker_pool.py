@@ -70,14 +70,18 @@ def die(index):
     return kill
 
 
-def test_a_child_that_dies_is_started_again_and_stopped_with_the_rest(monkeypatch, tmp_path):
+def test_a_child_that_dies_is_started_again_and_stopped_with_the_rest(monkeypatch, tmp_path,
+                                                                     capsys):
     started = run_scripted_pool(monkeypatch, tmp_path, {1: die(0), 4: stop_pool})
     assert len(started) == 3   # worker 0 again, after its pause
     assert started[2].env["GRID_DISPATCH_WORKER_INDEX"] == "0"
     assert started[1].signals == started[2].signals == [signal.SIGTERM]
+    # What the benchmarks name (a run with a restart in it is not the engine's rate).
+    restarts = pool.restarts_in(capsys.readouterr().err)
+    assert len(restarts) == 1 and restarts[0].startswith("worker 0 exited with 1")
 
 
-def test_a_child_that_cannot_start_stops_the_pool_with_an_error(monkeypatch, tmp_path):
+def test_a_child_that_cannot_start_stops_the_pool_with_an_error(monkeypatch, tmp_path, capsys):
     def worker_0_dies_at_once(children):
         latest = [c for c in children if c.env["GRID_DISPATCH_WORKER_INDEX"] == "0"][-1]
         latest.returncode = 2   # say, a policy file that does not load
@@ -87,6 +91,7 @@ def test_a_child_that_cannot_start_stops_the_pool_with_an_error(monkeypatch, tmp
     zeros = [c for c in started if c.env["GRID_DISPATCH_WORKER_INDEX"] == "0"]
     assert len(zeros) == pool.GIVE_UP_AFTER and result == [1]
     assert started[1].signals == [signal.SIGTERM]   # the healthy one is stopped too
+    assert len(pool.restarts_in(capsys.readouterr().err)) == pool.GIVE_UP_AFTER - 1
 
 
 def test_no_child_is_started_after_the_pool_was_told_to_stop(monkeypatch, tmp_path):
