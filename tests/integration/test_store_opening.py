@@ -13,7 +13,7 @@ import multiprocessing
 import sqlite3
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ def _open_when_all_are_ready(open_it: Callable[[], object], ready, answers) -> N
     try:
         open_it()
         answers.put("opened")
-    except BaseException:
+    except BaseException:  # noqa: BLE001 (whatever it is, it is the answer the test reads)
         answers.put(traceback.format_exc())
 
 
@@ -56,24 +56,29 @@ def _views_file(path: Path) -> Callable[[], object]:
     return lambda: OpenIncidentsStore(path)
 
 
-def test_processes_opening_a_new_sqlite_store_together_all_open_it(tmp_path):
-    for round_ in range(ROUNDS):
-        path = tmp_path / str(round_) / "store.sqlite"
-        assert _all_open_at_once(_sqlite_store(path)) == ["opened"] * OPENERS
+def _opened_together(tmp_path: Path, rounds: int, name: str,
+                     opener: Callable[[Path], Callable[[], object]]
+                     ) -> Iterator[sqlite3.Connection]:
+    """For each round, a new file `name` opened by every opener at once; then a connection
+    to it, the file found in WAL mode."""
+    for round_ in range(rounds):
+        path = tmp_path / str(round_) / name
+        assert _all_open_at_once(opener(path)) == ["opened"] * OPENERS
         with sqlite3.connect(path) as connection:
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-            assert connection.execute("SELECT application_name, notification_id FROM tracking"
-                                      ).fetchall() == [("__migration__", 1)]
+            yield connection
+
+
+def test_processes_opening_a_new_sqlite_store_together_all_open_it(tmp_path):
+    for store in _opened_together(tmp_path, ROUNDS, "store.sqlite", _sqlite_store):
+        assert store.execute("SELECT application_name, notification_id FROM tracking"
+                             ).fetchall() == [("__migration__", 1)]
 
 
 def test_processes_opening_a_new_views_file_together_all_open_it(tmp_path):
-    for round_ in range(VIEWS_ROUNDS):
-        path = tmp_path / str(round_) / "views.sqlite"
-        assert _all_open_at_once(_views_file(path)) == ["opened"] * OPENERS
-        with sqlite3.connect(path) as connection:
-            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(open_incidents)")}
-            assert "recorded_at" in columns
+    for views in _opened_together(tmp_path, VIEWS_ROUNDS, "views.sqlite", _views_file):
+        assert "recorded_at" in {row[1] for row in
+                                 views.execute("PRAGMA table_info(open_incidents)")}
 
 
 def _postgres_store(url: str) -> Callable[[], object]:
