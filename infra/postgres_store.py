@@ -97,25 +97,32 @@ class SeveralPositionsPostgresFactory(PostgresFactory):
         `CREATE ... IF NOT EXISTS` of one table or type at once refuse one of them (a
         unique violation in the server's catalogue). Measured before: two processes
         opening a new store together, one of them failed in each of 20 rounds."""
-        with _taking_turns(self.env, "tables"):
+        if not self.env_create_table():
+            return super().process_recorder()
+        with _taking_turns(self.env, self.datastore.schema, "tables"):
             return super().process_recorder()
 
 
+TURN_WAIT_S = 30
+
+
 @contextmanager
-def _taking_turns(env: Any, name: str) -> Iterator[None]:
+def _taking_turns(env: Any, schema: str, name: str) -> Iterator[None]:
     """Held while the block runs: a session advisory lock of the store's (database and
     schema) named `name` (the lease is another: infra/postgres_lease.py), waited for at
-    most 30 s."""
-    from infra.postgres_lease import lock_key   # (not above: they import this module)
+    most TURN_WAIT_S. Let go of when its session ends, however the block ends."""
+    # (imported here: both modules import this one)
+    from infra.postgres_lease import lock_key
     from infra.postgres_settings import connection_settings
-    key = lock_key(env["POSTGRES_DBNAME"], env.get("POSTGRES_SCHEMA") or "public", name)
-    with psycopg.connect(**connection_settings(env, "grid-dispatch making tables")) as connection:
-        connection.execute("SET lock_timeout = '30s'")
-        connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+    key = lock_key(env["POSTGRES_DBNAME"], schema, name)
+    with psycopg.connect(**connection_settings(env, f"grid-dispatch {name} lock")) as connection:
+        connection.execute(f"SET lock_timeout = '{TURN_WAIT_S}s'")
         try:
-            yield
-        finally:
-            connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            connection.execute("SELECT pg_advisory_lock(%s)", (key,))
+        except psycopg.errors.LockNotAvailable as waited:
+            raise OperationalError(f"the store's {name} lock was held by another process for "
+                                   f"more than {TURN_WAIT_S} s") from waited
+        yield
 
 
 PERSISTENCE_TOPIC = f"{__name__}:{SeveralPositionsPostgresFactory.__name__}"

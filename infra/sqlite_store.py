@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.sqlite import SQLiteFactory
+from eventsourcing.sqlite import SQLITE3_DEFAULT_LOCK_TIMEOUT, SQLiteFactory
 
 from infra.sqlite_opening import beside_other_openers
 from infra.sqlite_recorder import BatchInsertProcessRecorder, names_a_plain_file
@@ -91,9 +91,9 @@ class BatchInsertSQLiteFactory(SQLiteFactory):
 
     def process_recorder(self) -> BatchInsertProcessRecorder:
         # Other processes may be making the tables too (infra/sqlite_opening.py): made
-        # again, the recorder finds them made.
-        recorder = beside_other_openers(super().process_recorder,
-                                        float(self.env.get(self.SQLITE_LOCK_TIMEOUT) or 5),
+        # again, the recorder finds them made. Tried for as long as a statement waits.
+        lock_timeout = self.datastore.pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT
+        recorder = beside_other_openers(super().process_recorder, float(lock_timeout),
                                         refusals=(IntegrityError,))
         self._recorders.append(recorder)
         return recorder

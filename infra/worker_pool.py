@@ -33,6 +33,7 @@ def restarts_in(log: str) -> list[str]:
     """The lines of a pool's log telling of a child that exited and was started again."""
     return [line for line in log.splitlines() if line.startswith("worker ") and RESTARTING in line]
 
+
 def child_environment(settings: Settings, bootstrap: str, index: int, split: bool = False,
                       processes: int = 1) -> dict[str, str]:
     """`split`: child 0 outbound (relay, views, SLA watcher), the others inbound (route,

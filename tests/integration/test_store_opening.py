@@ -14,6 +14,7 @@ import sqlite3
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,8 @@ VIEWS_ROUNDS = 30   # its race is narrower: without the fix, one round in ten to
 
 
 def _open_when_all_are_ready(open_it: Callable[[], object], ready, answers) -> None:
-    ready.wait()
     try:
+        ready.wait(timeout=60)
         open_it()
         answers.put("opened")
     except BaseException:  # noqa: BLE001 (whatever it is, it is the answer the test reads)
@@ -40,10 +41,16 @@ def _all_open_at_once(open_it: Callable[[], object]) -> list[str]:
                for _ in range(OPENERS)]
     for opener in openers:
         opener.start()
-    found = [answers.get(timeout=120) for _ in openers]
-    for opener in openers:
-        opener.join(timeout=60)
-    return found
+    try:
+        found = [answers.get(timeout=120) for _ in openers]
+        for opener in openers:
+            opener.join(timeout=60)
+        assert [opener.exitcode for opener in openers] == [0] * OPENERS
+        return found
+    finally:
+        for opener in openers:
+            if opener.is_alive():
+                opener.kill()
 
 
 def _sqlite_store(path: Path) -> Callable[[], object]:
@@ -64,7 +71,7 @@ def _opened_together(tmp_path: Path, rounds: int, name: str,
     for round_ in range(rounds):
         path = tmp_path / str(round_) / name
         assert _all_open_at_once(opener(path)) == ["opened"] * OPENERS
-        with sqlite3.connect(path) as connection:
+        with closing(sqlite3.connect(path)) as connection:
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             yield connection
 
@@ -94,4 +101,28 @@ def test_processes_opening_a_new_postgres_store_together_all_open_it(postgres_se
         url = create_database(postgres_server, "opening_" + uuid.uuid4().hex[:12])
         assert _all_open_at_once(_postgres_store(url)) == ["opened"] * OPENERS
         service = postgres_service(url)
-        assert service.recorder.max_tracking_id("__migration__") == 1
+        try:
+            assert service.recorder.max_tracking_id("__migration__") == 1
+        finally:
+            service.close()
+
+
+def test_a_store_whose_tables_lock_is_held_too_long_says_so(postgres_server, monkeypatch):
+    import psycopg
+    from eventsourcing.persistence import OperationalError
+
+    import infra.postgres_store as postgres_store
+    from infra.local_postgres import create_database
+    from infra.postgres_lease import lock_key
+    from infra.postgres_settings import postgres_env
+    from infra.store import postgres_service
+    url = create_database(postgres_server, "opening_" + uuid.uuid4().hex[:12])
+    env = postgres_env(url)
+    monkeypatch.setattr(postgres_store, "TURN_WAIT_S", 1)
+    with psycopg.connect(url, autocommit=True) as holder:   # another opener, stuck
+        holder.execute("SELECT pg_advisory_lock(%s)",
+                       (lock_key(env["POSTGRES_DBNAME"], "public", "tables"),))
+        with pytest.raises(OperationalError, match="tables lock was held by another process"):
+            postgres_service(url)
+    service = postgres_service(url)   # let go of with its session: the next one opens
+    service.close()
