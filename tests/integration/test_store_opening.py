@@ -111,7 +111,7 @@ def test_a_store_whose_tables_lock_is_held_too_long_says_so(postgres_server, mon
     import psycopg
     from eventsourcing.persistence import OperationalError
 
-    import infra.postgres_store as postgres_store
+    from infra import postgres_store
     from infra.local_postgres import create_database
     from infra.postgres_lease import lock_key
     from infra.postgres_settings import postgres_env
