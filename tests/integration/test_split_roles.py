@@ -10,6 +10,7 @@ import time
 import orjson
 
 from dispatch.domain.incident import incident_id_for
+from infra.worker_pool import restarts_in
 from infra.worker_process import WorkerProcess
 from policies.duplicates import DuplicateRules
 from tests.integration.test_worker_pool import (PoolWorld, children_of, open_incidents,
@@ -57,6 +58,8 @@ def test_one_worker_routes_the_other_relays_and_projects(kafka_bootstrap, tmp_pa
             return all(any(e.topic.endswith(("Urged", "CommandRejected"))
                            for e in service.recorder.select_events(i)) for i in urged)
         wait_until(all_answered, 60, message="every urge recorded or refused")
+
+        assert restarts_in(pool.log()) == []   # none died of its own, at its start or since
 
         # The relaying worker killed: the pool starts it again, and it goes on.
         os.kill(outbound, signal.SIGKILL)
@@ -120,6 +123,7 @@ def test_three_processes_two_route_and_each_finds_the_others_originals(kafka_boo
         expected = world.open_incidents_in_store()
         wait_until(lambda: open_incidents(port) == expected, 60,
                    message="the outbound worker's views equal to the store's")
+        assert restarts_in(pool.log()) == []   # none died, at its start or since
     finally:
         pool.stop()
         print(pool.log()[-3000:])
