@@ -22,8 +22,9 @@ in a thread of the store's own every SQLITE_CHECKPOINT_SECONDS (0.5; see
 infra/store_checkpoints.py); "elsewhere", a split pool's routing child's (the pool sets
 it: infra/worker_pool.py): another process on the host checkpoints in the background (its
 relaying sibling), so this one's commits copy the log only once it passes
-`ELSEWHERE_SAFETY_PAGES`, should that process be gone. The copying cost the routing process about 4 µs of CPU a report, and it is the
-split pair's busier half (benchmarks/JOURNAL.md, session 23).
+`ELSEWHERE_SAFETY_PAGES`, should that process be gone. The copying cost the routing
+process about 4 µs of CPU a report, and it is the split pair's busier half
+(benchmarks/JOURNAL.md, session 23).
 """
 from __future__ import annotations
 
