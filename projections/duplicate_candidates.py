@@ -7,12 +7,13 @@ says what "repeats" means), and `remember` takes the incidents the step has just
 before their events come back round the stream. Every entry point holds the index's lock,
 for callers on other threads than the worker's event loop (where its steps and its feeds
 run). Which incidents it keeps, and for how long: projections/duplicate_window.py; where
-they are filed by place: projections/place_index.py.
+they are filed by place: projections/place_index.py (natively, when built:
+projections/native_places.py).
 """
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,7 @@ from policies.duplicates import DuplicateRules
 from projections.duplicate_feed import apply_events
 from projections.duplicate_window import Candidate, KeptCandidates
 from projections.handed_over_table import collector_paused
-from projections.place_index import PlaceIndex
+from projections.native_places import place_index
 
 
 class DuplicateCandidates:
@@ -28,7 +29,7 @@ class DuplicateCandidates:
 
     def __init__(self, rules: DuplicateRules | None = None):
         self.rules = rules or DuplicateRules.load()
-        self.places = PlaceIndex(self.rules)
+        self.places = place_index(self.rules)
         self.kept = KeptCandidates(self.rules.longest_window,   # (the rules are frozen)
                                    self.places.remove)
         self._lock = threading.RLock()
@@ -72,14 +73,14 @@ class DuplicateCandidates:
         """An incident just recorded and still open (its events up to `version` are known)."""
         self.remember_filed(incident_id, Candidate(version, category, reported_at, point,
                                                    address, grid),
-                            self.places.keys_of(category, point, address, grid),
                             recorded_at or reported_at)
 
-    def remember_filed(self, incident_id: str, candidate: Candidate, keys: list[tuple],
-                       recorded_at: datetime) -> None:
-        """As `remember`, for a candidate made already, with the keys of its place
-        (`places.keys_of`): a batch's new incidents, handed over once stored
-        (projections/batch_candidates.py). The index keeps the candidate itself."""
+    def remember_filed(self, incident_id: str, candidate: Candidate, recorded_at: datetime,
+                       keys: list[tuple] | None = None) -> None:
+        """As `remember`, for a candidate made already: a batch's new incidents, handed over
+        once stored (projections/batch_candidates.py), with the keys of its place if the
+        batch's index worked them out (`places.filed_keys`). The index keeps the candidate
+        itself."""
         self._take_handed_over()
         with self._lock:
             kept = self.kept
@@ -88,7 +89,7 @@ class DuplicateCandidates:
                 return  # the stream was quicker: what it brought is as new or newer
             kept.add(incident_id, candidate, recorded_at)
             if kept.incidents.get(incident_id) is candidate:   # not older than the window
-                self.places.file_under(incident_id, keys)
+                self.places.file(incident_id, candidate, keys)
 
     def forget(self, incident_id: str) -> None:
         """Found closed when it was to take a duplicate (its closing event is on its way)."""
@@ -109,17 +110,17 @@ class DuplicateCandidates:
     def earliest_of(self, incident_id: str, category: str, reported_at: datetime,
                     point: tuple[float, float] | None, address: str | None,
                     grid: str | None, skip: Collection[str] = (),
-                    near: list[tuple] | None = None) -> tuple[datetime, str] | None:
+                    lookup: list[tuple] | None = None) -> tuple[datetime, str] | None:
         """(reported at, id) of the earliest open incident this report repeats, leaving out
-        those in `skip`; or None. `near`: `places.keys_near` of the place, when worked out."""
+        those in `skip`; or None. `lookup`: `places.lookup_of` the place, when worked out."""
         self._take_handed_over()
         window = self.window_for(category)
         if window is None:
             return None
         with self._lock:
-            return earliest_in(self.places.buckets, self.kept.incidents, self.places,
-                               incident_id, category, reported_at, window, point, address,
-                               grid, skip, near)
+            return self.places.earliest(self.kept.incidents, incident_id, category,
+                                        reported_at, window, point, address, grid, skip,
+                                        lookup)
 
     def state(self) -> dict[str, Candidate]:
         """The incidents recorded within the longest window before the latest recording,
@@ -144,28 +145,3 @@ class DuplicateCandidates:
             window = self._windows[category] = self.rules.window_for(category)
             return window
 
-
-def earliest_in(buckets: Mapping[tuple, Iterable[str]], candidates: Mapping[str, Candidate],
-                places: PlaceIndex, incident_id: str, category: str, reported_at: datetime,
-                window: timedelta, point: tuple[float, float] | None, address: str | None,
-                grid: str | None, skip: Collection[str],
-                near: list[tuple] | None = None) -> tuple[datetime, str] | None:
-    """(reported at, id) of the earliest open incident among `candidates`, filed in `buckets`
-    by `places`' keys (`near`, when worked out already), that this report repeats within
-    `window`, leaving out those in `skip`; or None. The shared index's answer, and a
-    batch's (batch_candidates.py)."""
-    earliest, best = reported_at - window, None
-    if near is None:
-        near = places.keys_near(category, point, address, grid)
-    for key in near:
-        for other_id in buckets.get(key, ()):
-            other = candidates.get(other_id)
-            if (other is None or not other.is_open or other_id == incident_id
-                    or other.category != category
-                    or not earliest <= other.reported_at <= reported_at
-                    or other_id in skip
-                    or not places.same_place(other, category, point, address, grid)):
-                continue
-            if best is None or (other.reported_at, other_id) < best:
-                best = (other.reported_at, other_id)
-    return best

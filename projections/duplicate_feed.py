@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.duplicate_window import Candidate, KeptCandidates
+from projections.native_places import NativePlaceIndex
 from projections.open_incidents import CLOSING_EVENTS
 from projections.place_index import PlaceIndex
 
@@ -22,7 +23,7 @@ MOVES_THE_INDEX = frozenset({"Reported", "Located", "Reclassified", *CLOSING_EVE
 
 
 def apply_events(events: Iterable[dict[str, Any]], kept: KeptCandidates,
-                 places: PlaceIndex) -> None:
+                 places: PlaceIndex | NativePlaceIndex) -> None:
     """The events applied to the kept incidents and their places (under the index's lock)."""
     for event in events:
         kind = event["type"]

@@ -4,9 +4,14 @@ a grid is a place, and by the cell of a reported point (projections/geo_cells.py
 at least the radius wide). A lookup reads the report's own keys and, for a point, its cell
 and the neighbours, so that every incident within the radius is among those it reads; the
 exact test (`same_place`) then keeps those that really are at the same place.
+
+The reference: projections/native_places.py answers the same natively (the tests hold the
+two equal), and the duplicate index takes that one when it is built.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from policies.duplicates import DuplicateRules
@@ -24,14 +29,23 @@ class PlaceIndex:
         self.buckets: dict[tuple, dict[str, None]] = {}
         self._keys_of: dict[str, list[tuple]] = {}        # incident -> its buckets' keys
 
+    def fresh(self) -> PlaceIndex:
+        """An empty index by the same rules (a route batch's own)."""
+        return PlaceIndex(self.rules)
+
     def spread_tables(self) -> None:
         self._keys_of = IncidentTable(self._keys_of)
 
-    def file(self, incident_id: str, place: Any) -> None:
+    def file(self, incident_id: str, place: Any, keys: list[tuple] | None = None) -> None:
         """File the incident under the keys of its place as it stands now (and only them);
-        `place` has its `category`, `point`, `address` and `grid` (a duplicate candidate)."""
-        self.file_under(incident_id, self.keys_of(place.category, place.point, place.address,
-                                                  place.grid))
+        `place` has its `category`, `reported_at`, `point`, `address` and `grid` (a
+        duplicate candidate). `keys`: `filed_keys` of another index's filing of it."""
+        self.file_under(incident_id, keys if keys is not None else self.keys_of(
+            place.category, place.point, place.address, place.grid))
+
+    def filed_keys(self, incident_id: str) -> list[tuple] | None:
+        """The keys it is filed under, worked out once, for another index to take."""
+        return self._keys_of.get(incident_id)
 
     def keys_of(self, category: str, point: Point | None, address: str | None,
                 grid: str | None) -> list[tuple]:
@@ -66,6 +80,31 @@ class PlaceIndex:
         """The keys under which an incident at the same place as this one is filed (and a
         few more: `same_place` tells)."""
         return self._keys(category, point, address, grid, near=True)
+
+    lookup_of = keys_near   # what a lookup at a place reads, worked out once for several
+
+    def earliest(self, candidates: Mapping[str, Any], incident_id: str, category: str,
+                 reported_at: datetime, window: timedelta, point: Point | None,
+                 address: str | None, grid: str | None, skip: Collection[str] = (),
+                 lookup: list[tuple] | None = None) -> tuple[datetime, str] | None:
+        """(reported at, id) of the earliest open incident filed here (as it stands in
+        `candidates`) that this report repeats within `window`, leaving out those in
+        `skip`; or None. `lookup`: `lookup_of` the place, when worked out already."""
+        earliest, best = reported_at - window, None
+        buckets = self.buckets
+        for key in lookup if lookup is not None else self.keys_near(category, point, address,
+                                                                    grid):
+            for other_id in buckets.get(key, ()):
+                other = candidates.get(other_id)
+                if (other is None or not other.is_open or other_id == incident_id
+                        or other.category != category
+                        or not earliest <= other.reported_at <= reported_at
+                        or other_id in skip
+                        or not self.same_place(other, category, point, address, grid)):
+                    continue
+                if best is None or (other.reported_at, other_id) < best:
+                    best = (other.reported_at, other_id)
+        return best
 
     def same_place(self, other: Any, category: str, point: Point | None, address: str | None,
                    grid: str | None) -> bool:

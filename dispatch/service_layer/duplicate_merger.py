@@ -41,8 +41,9 @@ class MergeAttempt:
         self.new: dict[UUID, NewIncident] = {}
         self.loaded: dict[UUID, Incident | NewIncident] = {}   # originals, saved with the batch
         self.merged = 0
-        # Each new incident's id as text, its `_key`, the keys of places near it, and the
-        # shared index's first answer (asked ahead by `prefetch`), each worked out once;
+        # Each new incident's id as text, its `_key`, what a lookup at its place reads
+        # (`places.lookup_of`), and the shared index's first answer (asked ahead by
+        # `prefetch`), each worked out once;
         # the dispatched by id as text.
         self._asked: dict[UUID, tuple[str, tuple, list[tuple] | None, tuple | None]] = {}
         self._by_text: dict[str, NewIncident] = {}
@@ -53,13 +54,13 @@ class MergeAttempt:
         if self.shared is None:
             return
         wanted, asked, earliest_of = set(), self._asked, self.shared.earliest_of
-        keys_near = self.shared.places.keys_near
+        lookup_of = self.shared.places.lookup_of
         for incident in incidents:
             text, key = str(incident.id), _key(incident)
             category, _, point, address, grid = key
-            near = keys_near(category, point, address, grid)
-            found = earliest_of(text, *key, near=near)
-            asked[incident.id] = (text, key, near, found)
+            lookup = lookup_of(category, point, address, grid)
+            found = earliest_of(text, *key, lookup=lookup)
+            asked[incident.id] = (text, key, lookup, found)
             if found is not None:
                 wanted.add(UUID(found[1]))
         wanted -= self.new.keys() | self.loaded.keys()
@@ -72,13 +73,13 @@ class MergeAttempt:
         asked for when it no longer fits."""
         if self.batch is None:
             return None
-        text, key, near, first = self._about(incident)
+        text, key, lookup, first = self._about(incident)
         skip: set[str] = set()
         for _ in range(LOOKUPS):
             found = [found for found in (
                 first if first is not NOT_ASKED and not skip
-                else self.shared.earliest_of(text, *key, skip=skip, near=near),
-                self.batch.earliest_of(text, *key, skip=skip, near=near)) if found]
+                else self.shared.earliest_of(text, *key, skip=skip, lookup=lookup),
+                self.batch.earliest_of(text, *key, skip=skip, lookup=lookup)) if found]
             if not found:
                 return None
             original_id = min(found)[1]
@@ -96,8 +97,8 @@ class MergeAttempt:
 
     def _about(self, incident: NewIncident
                ) -> tuple[str, tuple, list[tuple] | None, tuple | None]:
-        """Its id as text, its `_key`, the keys of places near it (None: not worked out),
-        and the shared index's first answer (or NOT_ASKED)."""
+        """Its id as text, its `_key`, what a lookup at its place reads (None: not worked
+        out, or nothing to), and the shared index's first answer (or NOT_ASKED)."""
         about = self._asked.get(incident.id)
         return about if about is not None else (str(incident.id), _key(incident), None,
                                                 NOT_ASKED)

@@ -8,6 +8,9 @@
 //! `ReportReader.read` reads a plain report from `incidents.reported` for the route step
 //! (report.rs; anything else is left to the contract's validation).
 //!
+//! `PlaceTable` files the duplicate index's open incidents by place and finds the earliest
+//! one a report repeats (places.rs).
+//!
 //! `partition_for` places the relay's keys as Kafka's default partitioner does
 //! (partition.rs), and `published_records` writes its records' JSON (published.rs).
 mod duplicates;
@@ -15,6 +18,7 @@ mod finished;
 mod limits;
 mod objects;
 mod partition;
+mod places;
 mod published;
 mod replay;
 mod report;
@@ -243,6 +247,8 @@ impl Replay {
 fn grid_dispatch_native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Replay>()?;
     module.add_class::<report::ReportReader>()?;
+    module.add_class::<places::PlaceTable>()?;
+    module.add_function(wrap_pyfunction!(places::utc_us_of, module)?)?;
     module.add_function(wrap_pyfunction!(partition::partition_for, module)?)?;
     module.add_function(wrap_pyfunction!(published::published_records, module)?)?;
     Ok(())

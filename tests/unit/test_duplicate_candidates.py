@@ -1,13 +1,35 @@
-"""The index of open incidents that new reports may repeat, against a plain linear search."""
+"""The index of open incidents that new reports may repeat, against a plain linear search;
+each test with the places kept in Python and natively (projections/native_places.py)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from math import asin, cos, radians, sin, sqrt
 
-from hypothesis import given, settings, strategies as st
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policies.duplicates import DuplicateRules
+from projections import duplicate_candidates
 from projections.duplicate_candidates import DuplicateCandidates
+from projections.native_places import NativePlaceIndex, PlaceTable
+from projections.place_index import PlaceIndex
+
+
+@pytest.fixture(autouse=True, scope="module", params=[
+    PlaceIndex, pytest.param(NativePlaceIndex, marks=pytest.mark.skipif(
+        PlaceTable is None, reason="grid_dispatch_native is not built"))])
+def places_kind(request):
+    # Module-scoped, so hypothesis's tests take it too (it refuses function-scoped ones).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(duplicate_candidates, "place_index", request.param)
+        yield request.param
+
+
+def filed(buckets: dict) -> dict:
+    """Place key -> the set of incidents filed there (the native index lists them in any
+    order)."""
+    return {key: set(bucket) for key, bucket in buckets.items()}
 
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 RULES = DuplicateRules(window_minutes=60, radius_m=250, window_minutes_by_group={"b": 10},
@@ -134,14 +156,14 @@ def test_the_route_step_does_not_undo_what_the_stream_brought_first():
 def test_an_addition_files_only_itself_and_a_closing_takes_only_itself_out(monkeypatch):
     # The index used to be rebuilt in sweeps: at 32,768 incidents kept, a 270-320 ms stall
     # in the route step. Now each addition and each closing costs its own share only.
-    index, filed = DuplicateCandidates(RULES), []
-    original = index.places.file_under   # (what `file` files through too)
-    monkeypatch.setattr(index.places, "file_under",
-                        lambda i, keys: (filed.append(i), original(i, keys)))
+    index, filings = DuplicateCandidates(RULES), []
+    original = index.places.file
+    monkeypatch.setattr(index.places, "file",
+                        lambda i, place, keys=None: (filings.append(i), original(i, place, keys)))
     for n in range(200):  # all within the window
         index.remember(f"I{n:03d}", 3, "a.x", T0 + timedelta(seconds=n), (31.0, 121.0),
                        f"A{n}", None)
-    assert filed == [f"I{n:03d}" for n in range(200)]
+    assert filings == [f"I{n:03d}" for n in range(200)]
     index.apply([{"incident_id": f"I{n:03d}", "version": 4, "type": "Closed"}
                  for n in range(0, 200, 2)])
     assert len(index.state()) == 200   # closed ones are still known (a resend changes nothing)
@@ -190,4 +212,4 @@ def test_a_batch_answers_as_the_shared_index_and_hands_over_what_it_would_file(s
     assert {i for i, c in shared.state().items() if c.is_open} == open_ids
     assert {i: c.version for i, c in shared.state().items() if i in open_ids} == \
         {i: c.version for i, c in told.state().items() if i in open_ids}
-    assert shared.places.buckets == told.places.buckets
+    assert filed(shared.places.buckets) == filed(told.places.buckets)
