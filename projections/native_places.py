@@ -12,12 +12,12 @@ compare it with the aware ones by raising TypeError.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from policies.duplicates import DuplicateRules
-from projections.place_index import PlaceIndex, Point
+from projections.place_index import PlaceIndex, Point, grid_is_place
 
 try:
     from grid_dispatch_native import PlaceTable
@@ -31,26 +31,24 @@ def place_index(rules: DuplicateRules) -> PlaceIndex | NativePlaceIndex:
 
 
 class NativePlaceIndex:
-    def __init__(self, rules: DuplicateRules):
+    def __init__(self, rules: DuplicateRules, by_grid: Callable[[str], bool] | None = None):
         if PlaceTable is None:
             raise RuntimeError("grid_dispatch_native is not built (`make` builds it: native/)")
         self.rules = rules
         self._table = PlaceTable(rules.radius_m)
-        self._grid_is_place: dict[str, bool] = {}   # by category, worked out once
+        self._by_grid = by_grid or grid_is_place(rules)
 
     def fresh(self) -> NativePlaceIndex:
         """An empty index by the same rules (a route batch's own)."""
-        return NativePlaceIndex(self.rules)
+        return NativePlaceIndex(self.rules, self._by_grid)
 
     def spread_tables(self) -> None:
         """Nothing to spread: its table is not the collector's to walk."""
 
     def file(self, incident_id: str, place: Any, keys: list[tuple] | None = None) -> None:
         """As `PlaceIndex.file` (`keys` is the Python index's, of no use here)."""
-        category = place.category
-        by_grid = self._grid_is_place.get(category)
-        self._table.file(incident_id, category, place.reported_at, place.point, place.address,
-                         place.grid, by_grid if by_grid is not None else self._by_grid(category))
+        self._table.file(incident_id, place.category, place.reported_at, place.point,
+                         place.address, place.grid, self._by_grid(place.category))
 
     def filed_keys(self, incident_id: str) -> None:
         return None
@@ -67,9 +65,7 @@ class NativePlaceIndex:
                  address: str | None, grid: str | None, skip: Collection[str] = (),
                  lookup: None = None) -> tuple[datetime, str] | None:
         """As `PlaceIndex.earliest`."""
-        by_grid = self._grid_is_place.get(category)
-        if by_grid is None:
-            by_grid = self._by_grid(category)
+        by_grid = self._by_grid(category)
         while True:
             found = self._table.earliest(incident_id, category, reported_at, window, point,
                                          address, grid, by_grid, skip or None)
@@ -86,13 +82,6 @@ class NativePlaceIndex:
     def buckets(self) -> dict[tuple, list[str]]:
         """Place key -> the incidents filed there, keyed as `PlaceIndex.buckets` (a copy)."""
         return self._table.buckets()
-
-    def _by_grid(self, category: str) -> bool:
-        try:
-            return self._grid_is_place[category]
-        except KeyError:
-            answer = self._grid_is_place[category] = self.rules.by_grid(category)
-            return answer
 
     def __len__(self) -> int:
         return len(self._table)

@@ -10,7 +10,7 @@ two equal), and the duplicate index takes that one when it is built.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,16 +22,16 @@ Point = tuple[float, float]
 
 
 class PlaceIndex:
-    def __init__(self, rules: DuplicateRules):
+    def __init__(self, rules: DuplicateRules, by_grid: Callable[[str], bool] | None = None):
         self.rules = rules
-        self._grid_is_place: dict[str, bool] = {}   # by category, worked out once
+        self._by_grid = by_grid or grid_is_place(rules)
         # place key -> the incidents there (a dict for an ordered set)
         self.buckets: dict[tuple, dict[str, None]] = {}
         self._keys_of: dict[str, list[tuple]] = {}        # incident -> its buckets' keys
 
     def fresh(self) -> PlaceIndex:
         """An empty index by the same rules (a route batch's own)."""
-        return PlaceIndex(self.rules)
+        return PlaceIndex(self.rules, self._by_grid)
 
     def spread_tables(self) -> None:
         self._keys_of = IncidentTable(self._keys_of)
@@ -116,14 +116,6 @@ class PlaceIndex:
         return bool(point and other.point
                     and metres_between(point, other.point) <= self.rules.radius_m)
 
-    def _by_grid(self, category: str) -> bool:
-        """Whether the category's rule counts the same grid as the same place."""
-        try:
-            return self._grid_is_place[category]
-        except KeyError:
-            answer = self._grid_is_place[category] = self.rules.by_grid(category)
-            return answer
-
     def _keys(self, category: str, point: Point | None, address: str | None,
               grid: str | None, near: bool) -> list[tuple]:
         keys = [("address", category, address)] if address else []
@@ -134,3 +126,16 @@ class PlaceIndex:
             keys += [(category, *cell) for cell in
                      (cells_near(point, radius) if near else [cell_of(point, radius)])]
         return keys
+
+
+def grid_is_place(rules: DuplicateRules) -> Callable[[str], bool]:
+    """Whether a category's rule counts the same grid as the same place (`rules.by_grid`),
+    worked out once a category."""
+    known: dict[str, bool] = {}
+
+    def by_grid(category: str) -> bool:
+        answer = known.get(category)
+        if answer is None:
+            answer = known[category] = rules.by_grid(category)
+        return answer
+    return by_grid
