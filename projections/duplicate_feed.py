@@ -34,6 +34,8 @@ def apply_events(events: Iterable[dict[str, Any]], kept: KeptCandidates,
         if known is not None and event["version"] <= known.version:
             continue
         if kind == "Reported":
+            if known is not None:   # reported again, later (not in a well-formed stream):
+                places.remove(incident_id)   # filed only once located again
             at = _time(event["reported_at"])
             point = point_of(event.get("location") or {})
             recorded = event.get("recorded_at")

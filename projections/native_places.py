@@ -8,7 +8,9 @@ It keeps what it needs of each filed incident (category, report time in UTC micr
 point, address, grid); the candidates themselves stay in the Python index, which hands
 them in as `file` is called and tells it of each `remove`. A naive report time counts as
 UTC (reports carry their offset: the contract refuses one without), where Python would
-compare it with the aware ones by raising TypeError.
+compare it with the aware ones by raising TypeError; and times compare by their instant,
+where Python compares two of one zone object by the wall clock (apart only across that
+zone's autumn fold; reports' times have fixed offsets).
 """
 from __future__ import annotations
 
@@ -72,10 +74,12 @@ class NativePlaceIndex:
             if found is None:
                 return None
             candidate = candidates.get(found)
-            if candidate is not None and candidate.is_open:
+            if (candidate is not None and candidate.is_open and candidate.category == category
+                    and reported_at - window <= candidate.reported_at <= reported_at):
                 return candidate.reported_at, found
-            # Out of step with the candidates (not known, or closed and not removed): the
-            # Python index passes over such an entry on every lookup; this one drops it.
+            # Out of step with the candidates (not known, closed and not taken out, or
+            # changed and not filed again): the Python index passes over such an entry on
+            # every lookup; this one drops it.
             self._table.remove(found)
 
     @property

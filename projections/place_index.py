@@ -36,6 +36,9 @@ class PlaceIndex:
     def spread_tables(self) -> None:
         self._keys_of = IncidentTable(self._keys_of)
 
+    def __len__(self) -> int:
+        return len(self._keys_of)
+
     def file(self, incident_id: str, place: Any, keys: list[tuple] | None = None) -> None:
         """File the incident under the keys of its place as it stands now (and only them);
         `place` has its `category`, `reported_at`, `point`, `address` and `grid` (a

@@ -46,8 +46,12 @@ struct Filed {
 
 pub struct Places {
     radius_m: f64,
-    names: FxHashMap<Box<str>, u32>,   // categories, addresses and grids, interned
+    // Categories, addresses and grids, interned while a filed incident names them: a
+    // worker's table lives as long as the worker, and every address ever seen would stay.
+    names: FxHashMap<Box<str>, u32>,
     named: Vec<Box<str>>,              // the same, by number
+    uses: Vec<u32>,                    // by number: how many filed incidents name it
+    free_names: Vec<u32>,
     filed: Vec<Option<Filed>>,
     free: Vec<u32>,
     by_id: FxHashMap<Box<str>, u32>,
@@ -56,8 +60,8 @@ pub struct Places {
 
 impl Places {
     pub fn new(radius_m: f64) -> Places {
-        Places { radius_m, names: FxHashMap::default(), named: Vec::new(), filed: Vec::new(),
-                 free: Vec::new(),
+        Places { radius_m, names: FxHashMap::default(), named: Vec::new(), uses: Vec::new(),
+                 free_names: Vec::new(), filed: Vec::new(), free: Vec::new(),
                  by_id: FxHashMap::default(), buckets: FxHashMap::default() }
     }
 
@@ -65,14 +69,41 @@ impl Places {
         self.by_id.len()
     }
 
+    pub fn names_held(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The name's number, one use more.
     fn intern(&mut self, name: &str) -> u32 {
         if let Some(&known) = self.names.get(name) {
+            self.uses[known as usize] += 1;
             return known;
         }
-        let next = self.named.len() as u32;
+        let next = match self.free_names.pop() {
+            Some(free) => {
+                self.named[free as usize] = name.into();
+                self.uses[free as usize] = 1;
+                free
+            }
+            None => {
+                self.named.push(name.into());
+                self.uses.push(1);
+                (self.named.len() - 1) as u32
+            }
+        };
         self.names.insert(name.into(), next);
-        self.named.push(name.into());
         next
+    }
+
+    /// One use of the name less; unused, it goes.
+    fn release(&mut self, name: u32) {
+        let uses = &mut self.uses[name as usize];
+        *uses -= 1;
+        if *uses == 0 {
+            self.names.remove(&self.named[name as usize]);
+            self.named[name as usize] = "".into();
+            self.free_names.push(name);
+        }
     }
 
     /// File the incident under the keys of its place as it stands now, and only them.
@@ -80,19 +111,18 @@ impl Places {
         self.remove(id);
         let category = self.intern(place.category);
         let address = place.address.map(|a| self.intern(a));
-        let grid = if place.by_grid { place.grid.map(|g| self.intern(g)) } else { None };
+        let grid = place.grid.map(|g| self.intern(g));   // compared whatever the rule (Python)
         let mut keys = Vec::with_capacity(3);
         if let Some(a) = address {
             keys.push(Key(BY_ADDRESS, category, a as i64, 0, 0));
         }
-        if let Some(g) = grid {
+        if let (Some(g), true) = (grid, place.by_grid) {
             keys.push(Key(BY_GRID, category, g as i64, 0, 0));
         }
         if let Some(point) = place.point {
             let (band, row, column) = cell_of(point, self.radius_m);
             keys.push(Key(BY_CELL, category, band, row, column));
         }
-        let grid = place.grid.map(|g| self.intern(g));   // compared whatever the rule (Python)
         let slot = self.free.pop().unwrap_or_else(|| {
             self.filed.push(None);
             (self.filed.len() - 1) as u32
@@ -119,6 +149,9 @@ impl Places {
             }
         }
         self.free.push(slot);
+        for name in [Some(filed.category), filed.address, filed.grid].into_iter().flatten() {
+            self.release(name);
+        }
     }
 
     /// (reported at, id) of the earliest incident filed at this place, of this category,
@@ -227,7 +260,7 @@ pub fn metres_between(a: (f64, f64), b: (f64, f64)) -> f64 {
                                     b.1.to_radians());
     let s1 = ((lat2 - lat1) / 2.0).sin();
     let s2 = ((lon2 - lon1) / 2.0).sin();
-    let h = s1 * s1 + lat1.cos() * lat2.cos() * s2 * s2;
+    let h = s1 * s1 + lat1.cos() * lat2.cos() * (s2 * s2);   // as Python's, rounding and all
     2.0 * EARTH_RADIUS_M * h.sqrt().asin()
 }
 
@@ -372,6 +405,25 @@ mod tests {
                    Some((0, "a")));
         assert_eq!(places.earliest("x", &at("roads", Some(far), None), 10, 100, |_| false), None);
         assert_eq!(places.earliest("x", &at("parks", Some(near), None), 10, 100, |_| false), None);
+    }
+
+    #[test]
+    fn names_go_with_the_last_incident_that_names_them() {
+        let mut places = Places::new(250.0);
+        for n in 0..1_000 {
+            let (address, grid) = (format!("A{n}"), format!("G{n}"));
+            let place = Place { category: "roads", point: None, address: Some(&address),
+                                grid: Some(&grid), by_grid: n % 2 == 0 };
+            places.file("a", &place, n);
+            places.file("b", &place, n);
+            places.remove("b");
+        }
+        assert_eq!(places.names_held(), 3);   // "roads", A999, G999 for "a"
+        assert_eq!(places.earliest("x", &Place { category: "roads", point: None,
+            address: Some("A999"), grid: None, by_grid: false }, 999, 10, |_| false),
+            Some((999, "a")));
+        places.remove("a");
+        assert_eq!(places.names_held(), 0);
     }
 
     #[test]

@@ -123,6 +123,20 @@ def test_the_stream_and_the_route_step_fill_it_alike_and_resends_change_nothing(
     assert fed.original_of("I2", "b.y", T0 + timedelta(minutes=5), None, "A1", None) == "I1"
 
 
+def test_an_incident_reported_again_is_filed_only_once_located_again():
+    # Not in a well-formed stream (a report is its incident's first event); the index must
+    # not answer from the place it was filed under before.
+    index = DuplicateCandidates(RULES)
+    index.apply(events_of("I1", "a.x", T0, None, "A1", None))
+    index.apply([{"incident_id": "I1", "version": 4, "type": "Reported", "category": "a.x",
+                  "reported_at": (T0 + timedelta(minutes=10)).isoformat(), "location": {}}])
+    assert filed(index.places.buckets) == {}
+    assert index.original_of("I2", "a.x", T0 + timedelta(minutes=5), None, "A1", None) is None
+    index.apply([{"incident_id": "I1", "version": 5, "type": "Located",
+                  "place": {"address": "A1", "grid": None}}])
+    assert index.original_of("I2", "a.x", T0 + timedelta(minutes=15), None, "A1", None) == "I1"
+
+
 def test_the_window_is_kept_exactly_and_what_is_older_leaves_its_buckets():
     index = DuplicateCandidates(RULES)
     for minute in range(0, 300, 5):  # a report every 5 minutes, each at its own address

@@ -115,8 +115,31 @@ def test_an_entry_out_of_step_with_the_candidates_is_passed_over_as_in_python():
     candidates = {"early": early, "late": late}
     assert native.earliest(candidates, *asked) == python.earliest(candidates, *asked) == \
         (late.reported_at, "late")
-    del candidates["late"]   # not known at all
+    late.category = "b.y"   # changed, and not filed again
     assert native.earliest(candidates, *asked) is python.earliest(candidates, *asked) is None
+    later = Candidate(1, "a.x", T0 + timedelta(minutes=1), None, "N1")
+    for index in (python, native):
+        index.file("later", later)
+    later.reported_at = T0 + timedelta(minutes=3)   # after the report asking
+    candidates["later"] = later
+    assert native.earliest(candidates, *asked) is python.earliest(candidates, *asked) is None
+    del candidates["later"]   # not known at all
+    later.reported_at = T0 + timedelta(minutes=1)
+    for index in (python, native):
+        index.file("later", later)
+    assert native.earliest(candidates, *asked) is python.earliest(candidates, *asked) is None
+
+
+@pytest.mark.parametrize("kind", [PlaceIndex, NativePlaceIndex])
+def test_a_point_at_the_radius_to_the_last_rounding_is_measured_alike(kind):
+    # Found by a review: with the terms of the distance multiplied in another order, Rust
+    # measured 250.00000000000003 m here and Python 249.99999999999997.
+    index = kind(RULES)
+    there = Candidate(1, "a.x", T0, (-0.00041790573120654967, -0.0022555882476264855))
+    index.file("there", there)
+    assert index.earliest({"there": there}, "new", "a.x", T0, timedelta(minutes=5),
+                          (-7.582200803883873e-05, -3.346096292797418e-05), None, None) == \
+        (T0, "there")
 
 
 def test_times_count_by_their_instant_whatever_the_offset():
