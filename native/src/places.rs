@@ -113,12 +113,7 @@ impl Places {
         let address = place.address.map(|a| self.intern(a));
         let grid = place.grid.map(|g| self.intern(g));   // compared whatever the rule (Python)
         let mut keys = Vec::with_capacity(3);
-        if let Some(a) = address {
-            keys.push(Key(BY_ADDRESS, category, a as i64, 0, 0));
-        }
-        if let (Some(g), true) = (grid, place.by_grid) {
-            keys.push(Key(BY_GRID, category, g as i64, 0, 0));
-        }
+        named_keys(category, address, grid, place.by_grid, &mut keys);
         if let Some(point) = place.point {
             let (band, row, column) = cell_of(point, self.radius_m);
             keys.push(Key(BY_CELL, category, band, row, column));
@@ -163,12 +158,7 @@ impl Places {
         let address = place.address.and_then(|a| self.names.get(a).copied());
         let grid = place.grid.and_then(|g| self.names.get(g).copied());
         let mut keys: Vec<Key> = Vec::with_capacity(20);
-        if let Some(a) = address {
-            keys.push(Key(BY_ADDRESS, category, a as i64, 0, 0));
-        }
-        if let (Some(g), true) = (grid, place.by_grid) {
-            keys.push(Key(BY_GRID, category, g as i64, 0, 0));
-        }
+        named_keys(category, address, grid, place.by_grid, &mut keys);
         if let Some(point) = place.point {
             cells_near(point, self.radius_m, |band, row, column| {
                 keys.push(Key(BY_CELL, category, band, row, column))
@@ -218,6 +208,17 @@ impl Places {
 
     pub fn name(&self, interned: u32) -> &str {
         &self.named[interned as usize]
+    }
+}
+
+/// The keys of a place's names: its address, and its grid where the rule says.
+fn named_keys(category: u32, address: Option<u32>, grid: Option<u32>, by_grid: bool,
+              keys: &mut Vec<Key>) {
+    if let Some(a) = address {
+        keys.push(Key(BY_ADDRESS, category, a as i64, 0, 0));
+    }
+    if let (Some(g), true) = (grid, by_grid) {
+        keys.push(Key(BY_GRID, category, g as i64, 0, 0));
     }
 }
 
